@@ -1,0 +1,233 @@
+#include "neurotheory/core/gaussian.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <numbers>
+#include <vector>
+
+#include <Eigen/Eigenvalues>
+
+#include "neurotheory/core/error.hpp"
+
+namespace nt {
+namespace {
+
+constexpr int kMaxOrder = 4096;
+
+// Orthonormal probabilists' Hermite polynomials p_k (w.r.t. N(0,1)):
+// p_{k+1}(x) = (x p_k - sqrt(k) p_{k-1}) / sqrt(k+1). Returns p_n(x) and p_n'(x) = sqrt(n) p_{n-1}.
+std::array<double, 3> hermite_orthonormal(int n, double x) {
+  double p_prev = 0.0;
+  double p = 1.0;
+  double sum_sq = 1.0;  // sum_{k<n} p_k^2 (Christoffel function)
+  for (int k = 0; k < n; ++k) {
+    const double next = (x * p - std::sqrt(static_cast<double>(k)) * p_prev) / std::sqrt(static_cast<double>(k + 1));
+    p_prev = p;
+    p = next;
+    if (k + 1 < n) sum_sq += p * p;
+  }
+  return {p, std::sqrt(static_cast<double>(n)) * p_prev, sum_sq};
+}
+
+gauss_hermite_rule make_rule(int n) {
+  // Jacobi matrix of the probabilists' Hermite recurrence: zero diagonal, off-diagonal sqrt(k).
+  Eigen::VectorXd diag = Eigen::VectorXd::Zero(n);
+  Eigen::VectorXd sub(std::max(n - 1, 0));
+  for (int k = 1; k < n; ++k) sub[k - 1] = std::sqrt(static_cast<double>(k));
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver;
+  solver.computeFromTridiagonal(diag, sub, Eigen::EigenvaluesOnly);
+  gauss_hermite_rule rule;
+  rule.nodes = solver.eigenvalues().array();
+  rule.weights.resize(n);
+  for (int i = 0; i < n; ++i) {
+    double x = rule.nodes[i];
+    // Newton polish of the root of p_n; the weight is 1 / sum_{k<n} p_k(x)^2.
+    for (int it = 0; it < 3; ++it) {
+      const auto [p, dp, s] = hermite_orthonormal(n, x);
+      if (dp == 0.0) break;
+      x -= p / dp;
+    }
+    rule.nodes[i] = x;
+    rule.weights[i] = 1.0 / hermite_orthonormal(n, x)[2];
+  }
+  // Exact symmetry and normalisation (removes the last ulps of asymmetry).
+  for (int i = 0; i < n / 2; ++i) {
+    const double x = 0.5 * (rule.nodes[n - 1 - i] - rule.nodes[i]);
+    const double w = 0.5 * (rule.weights[n - 1 - i] + rule.weights[i]);
+    rule.nodes[i] = -x;
+    rule.nodes[n - 1 - i] = x;
+    rule.weights[i] = rule.weights[n - 1 - i] = w;
+  }
+  if (n % 2 == 1) rule.nodes[n / 2] = 0.0;
+  rule.weights /= rule.weights.sum();
+  return rule;
+}
+
+// Pre-activation values sqrt(q) z_k and weights; buffers reused per thread.
+struct node_buffers {
+  std::vector<double> x, phi, dphi, d2phi;
+  void resize(std::size_t n) {
+    x.resize(n);
+    phi.resize(n);
+    dphi.resize(n);
+    d2phi.resize(n);
+  }
+};
+
+}  // namespace
+
+const gauss_hermite_rule& gauss_hermite(int order) {
+  if (order < 1 || order > kMaxOrder) {
+    throw invalid_argument("quadrature order", std::to_string(order), "must lie in [1, 4096]");
+  }
+  static std::mutex mutex;
+  static std::map<int, std::unique_ptr<gauss_hermite_rule>> cache;
+  std::lock_guard lock(mutex);
+  auto& slot = cache[order];
+  if (!slot) slot = std::make_unique<gauss_hermite_rule>(make_rule(order));
+  return *slot;
+}
+
+void quadrature_options::validate() const {
+  if (order != 0 && (order < 2 || order > kMaxOrder)) {
+    throw invalid_argument("quadrature_order", std::to_string(order), "must be 0 (automatic) or in [2, 4096]");
+  }
+}
+
+int quadrature_options::order_for(double q) const {
+  if (order > 0) return order;
+  // Gauss-Hermite nodes near z = 0 are spaced ~ pi / sqrt(2n); phi(sqrt(q) z) varies on the scale
+  // 1/sqrt(q) in z, so n must grow like q. 40 q + 60 gives ~1e-12 for tanh (see tests).
+  const double n = 60.0 + 40.0 * std::max(q, 0.0);
+  return static_cast<int>(std::min(n, 1200.0));
+}
+
+double gaussian_expectation(const std::function<double(double)>& f, double q, int order) {
+  require_nonnegative("q", q);
+  const auto& rule = gauss_hermite(order);
+  const double s = std::sqrt(q);
+  double sum = 0.0;
+  for (Eigen::Index k = 0; k < rule.nodes.size(); ++k) sum += rule.weights[k] * f(s * rule.nodes[k]);
+  return sum;
+}
+
+double gaussian_pair_expectation(const std::function<double(double)>& f, const std::function<double(double)>& g,
+                                 double q1, double q2, double q12, int order) {
+  require_nonnegative("q1", q1);
+  require_nonnegative("q2", q2);
+  const auto& rule = gauss_hermite(order);
+  const double s1 = std::sqrt(q1);
+  const double s2 = std::sqrt(q2);
+  const double c = (s1 * s2 > 0.0) ? std::clamp(q12 / (s1 * s2), -1.0, 1.0) : 0.0;
+  const double sc = std::sqrt(std::max(0.0, 1.0 - c * c));
+  double sum = 0.0;
+  for (Eigen::Index i = 0; i < rule.nodes.size(); ++i) {
+    double inner = 0.0;
+    for (Eigen::Index j = 0; j < rule.nodes.size(); ++j) {
+      inner += rule.weights[j] * g(s2 * (c * rule.nodes[i] + sc * rule.nodes[j]));
+    }
+    sum += rule.weights[i] * f(s1 * rule.nodes[i]) * inner;
+  }
+  return sum;
+}
+
+single_moments activation_moments(const activation& act, double q, const quadrature_options& quad) {
+  single_moments m;
+  const auto& rule = gauss_hermite(quad.order_for(q));
+  const auto n = static_cast<std::size_t>(rule.nodes.size());
+  const double s = std::sqrt(std::max(q, 0.0));
+  thread_local node_buffers buf;
+  // Odd phi: phi^2, phi'^2, z phi phi', phi''^2 are even, so half the nodes suffice.
+  const bool fold = act.symmetry() == parity::odd;
+  const std::size_t first = fold ? n / 2 : 0;
+  const std::size_t count = n - first;
+  buf.resize(count);
+  for (std::size_t k = 0; k < count; ++k) buf.x[k] = s * rule.nodes[static_cast<Eigen::Index>(first + k)];
+  act.evaluate(std::span<const double>(buf.x.data(), count), std::span<double>(buf.phi.data(), count),
+               std::span<double>(buf.dphi.data(), count), std::span<double>(buf.d2phi.data(), count));
+  double phi2 = 0.0, dphi2 = 0.0, zpd = 0.0, d2 = 0.0, mean = 0.0;
+  for (std::size_t k = 0; k < count; ++k) {
+    const auto idx = static_cast<Eigen::Index>(first + k);
+    // A folded node z > 0 stands for +-z (weight doubled); the central node (odd n) counts once.
+    const double w = rule.weights[idx] * ((fold && rule.nodes[idx] > 0.0) ? 2.0 : 1.0);
+    const double p = buf.phi[k];
+    const double dp = buf.dphi[k];
+    phi2 += w * p * p;
+    dphi2 += w * dp * dp;
+    zpd += w * rule.nodes[idx] * p * dp;
+    d2 += w * buf.d2phi[k] * buf.d2phi[k];
+    mean += w * p;
+  }
+  m.phi2 = phi2;
+  m.dphi2 = dphi2;
+  // d/dq E[phi(sqrt(q) z)^2] = E[z 2 phi phi'] / (2 sqrt(q)); at q = 0 it is phi'(0)^2 + phi(0) phi''(0).
+  if (s > 0.0) {
+    m.dq_phi2 = zpd / s;
+  } else {
+    const double p0 = act.phi(0.0);
+    const double dp0 = act.dphi(0.0);
+    m.dq_phi2 = dp0 * dp0 + p0 * act.d2phi(0.0);
+  }
+  m.d2phi2 = d2;
+  m.phi_mean = fold ? 0.0 : mean;
+  if (quad.use_closed_forms) {
+    if (auto closed = act.closed_length_moments(q)) {
+      m.phi2 = closed->phi2;
+      m.dphi2 = closed->dphi2;
+      m.dq_phi2 = closed->dq_phi2;
+    }
+  }
+  return m;
+}
+
+pair_moments activation_pair_moments(const activation& act, double q1, double q2, double q12,
+                                     const quadrature_options& quad) {
+  pair_moments m;
+  if (quad.use_closed_forms) {
+    auto k = act.closed_kernel(q1, q2, q12);
+    auto dk = act.closed_derivative_kernel(q1, q2, q12);
+    if (k && dk) return pair_moments{*k, *dk};
+  }
+  const int n = quad.order_for(std::max(q1, q2));
+  const auto& rule = gauss_hermite(n);
+  const double s1 = std::sqrt(std::max(q1, 0.0));
+  const double s2 = std::sqrt(std::max(q2, 0.0));
+  const double c = (s1 * s2 > 0.0) ? std::clamp(q12 / (s1 * s2), -1.0, 1.0) : 0.0;
+  const double sc = std::sqrt(std::max(0.0, 1.0 - c * c));
+  const auto un = static_cast<std::size_t>(n);
+  thread_local node_buffers outer;
+  thread_local node_buffers inner;
+  outer.resize(un);
+  inner.resize(un * un);
+  for (std::size_t i = 0; i < un; ++i) {
+    const double z1 = rule.nodes[static_cast<Eigen::Index>(i)];
+    outer.x[i] = s1 * z1;
+    for (std::size_t j = 0; j < un; ++j) {
+      inner.x[i * un + j] = s2 * (c * z1 + sc * rule.nodes[static_cast<Eigen::Index>(j)]);
+    }
+  }
+  act.evaluate(outer.x, outer.phi, outer.dphi, {});
+  act.evaluate(inner.x, std::span<double>(inner.phi.data(), un * un), std::span<double>(inner.dphi.data(), un * un),
+               {});
+  double kk = 0.0, dk = 0.0;
+  for (std::size_t i = 0; i < un; ++i) {
+    double ik = 0.0, idk = 0.0;
+    for (std::size_t j = 0; j < un; ++j) {
+      const double w = rule.weights[static_cast<Eigen::Index>(j)];
+      ik += w * inner.phi[i * un + j];
+      idk += w * inner.dphi[i * un + j];
+    }
+    const double w = rule.weights[static_cast<Eigen::Index>(i)];
+    kk += w * outer.phi[i] * ik;
+    dk += w * outer.dphi[i] * idk;
+  }
+  m.phi_phi = kk;
+  m.dphi_dphi = dk;
+  return m;
+}
+
+}  // namespace nt
