@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
 #include <numbers>
@@ -16,6 +17,7 @@ namespace nt {
 namespace {
 
 constexpr double kPi = std::numbers::pi;
+constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kInvSqrt2Pi = 0.3989422804014326779399460599343819;  // 1/sqrt(2 pi)
 
 void activation_default_evaluate(const activation& a, std::span<const double> x, std::span<double> phi,
@@ -66,7 +68,7 @@ class linear_activation final : public activation {
   }
   parity symmetry() const override { return parity::odd; }
   std::optional<length_moments> closed_length_moments(double q) const override {
-    return length_moments{q, 1.0, 1.0};
+    return length_moments{q, 1.0, 1.0, 0.0, 0.0};
   }
   std::optional<double> closed_kernel(double, double, double q12) const override { return q12; }
   std::optional<double> closed_derivative_kernel(double, double, double) const override { return 1.0; }
@@ -113,7 +115,7 @@ class relu_activation final : public activation {
   double d2phi(double /*x*/) const override { return 0.0; }
   bool smooth() const override { return false; }
   std::optional<length_moments> closed_length_moments(double q) const override {
-    return length_moments{q / 2.0, 0.5, 0.5};
+    return length_moments{q / 2.0, 0.5, 0.5, kInf, std::sqrt(q) * kInvSqrt2Pi};
   }
   // Arc-cosine kernel of degree 1 (Cho & Saul 2009).
   std::optional<double> closed_kernel(double q1, double q2, double q12) const override {
@@ -143,13 +145,13 @@ class hard_tanh_activation final : public activation {
   // With a = 1/sqrt(2q), p = erf(a): E[phi^2] = q (p - 2a e^{-a^2}/sqrt(pi)) + 1 - p, E[phi'^2] = p,
   // and d/dq E[phi^2] = p - 2 * pdf_q(1) (the delta terms of phi'' at the kinks).
   std::optional<length_moments> closed_length_moments(double q) const override {
-    if (q <= 0.0) return length_moments{0.0, 1.0, 1.0};
+    if (q <= 0.0) return length_moments{0.0, 1.0, 1.0, 0.0, 0.0};
     const double a = 1.0 / std::sqrt(2.0 * q);
     const double p = std::erf(a);
     const double e = std::exp(-a * a);
     const double phi2 = q * (p - 2.0 * a * e / std::sqrt(kPi)) + (1.0 - p);
     const double dq = p - 2.0 * kInvSqrt2Pi * e / std::sqrt(q);
-    return length_moments{phi2, p, dq};
+    return length_moments{phi2, p, dq, kInf, 0.0};
   }
 };
 
@@ -168,7 +170,9 @@ class erf_activation final : public activation {
     const double phi2 = (2.0 / kPi) * std::asin(b / (1.0 + b));
     // d/dq (2/pi) asin(b/(1+b)) with b = pi q / 2.
     const double dq = 1.0 / ((1.0 + b) * std::sqrt(1.0 + 2.0 * b));
-    return length_moments{phi2, 1.0 / std::sqrt(1.0 + 2.0 * b), dq};
+    // E[phi''^2] = (pi^2/4) E[u^2 e^{-pi u^2 / 2}] = (pi^2/4) q (1 + pi q)^{-3/2}.
+    const double d2 = kPi * kPi / 4.0 * q / std::pow(1.0 + 2.0 * b, 1.5);
+    return length_moments{phi2, 1.0 / std::sqrt(1.0 + 2.0 * b), dq, d2, 0.0};
   }
   std::optional<double> closed_kernel(double q1, double q2, double q12) const override {
     const double d = std::sqrt((1.0 + kPi * q1 / 2.0) * (1.0 + kPi * q2 / 2.0));
@@ -273,9 +277,9 @@ class swish_activation final : public activation {
 };
 
 const std::map<std::string, std::unique_ptr<activation>, std::less<>>& registry() {
-  static const auto* reg = [] {
-    auto* r = new std::map<std::string, std::unique_ptr<activation>, std::less<>>();
-    auto add = [r](std::unique_ptr<activation> a) { r->emplace(std::string(a->name()), std::move(a)); };
+  static const auto reg = [] {
+    std::map<std::string, std::unique_ptr<activation>, std::less<>> r;
+    auto add = [&r](std::unique_ptr<activation> a) { r.emplace(std::string(a->name()), std::move(a)); };
     add(std::make_unique<linear_activation>());
     add(std::make_unique<tanh_activation>());
     add(std::make_unique<relu_activation>());
@@ -287,7 +291,7 @@ const std::map<std::string, std::unique_ptr<activation>, std::less<>>& registry(
     add(std::make_unique<swish_activation>());
     return r;
   }();
-  return *reg;
+  return reg;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "neurotheory/core/error.hpp"
 
@@ -49,9 +50,8 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& con
 namespace {
 
 std::string npy_bytes(const double* data, const std::vector<Eigen::Index>& shape, std::size_t count) {
-  std::string dims;
-  for (auto d : shape) dims += fmt::format("{}, ", d);
-  if (shape.size() > 1) dims.resize(dims.size() - 2);  // "(n, m)" but "(n,)" for 1-D
+  // "(n, m)" for 2-D, "(n,)" for 1-D.
+  const std::string dims = shape.size() == 1 ? fmt::format("{},", shape[0]) : fmt::format("{}", fmt::join(shape, ", "));
   std::string header = fmt::format("{{'descr': '<f8', 'fortran_order': False, 'shape': ({}), }}", dims);
   // Magic (6) + version (2) + header length (2) + header + '\n' padded to a multiple of 64.
   const std::size_t unpadded = 10 + header.size() + 1;
@@ -69,15 +69,14 @@ std::string npy_bytes(const double* data, const std::vector<Eigen::Index>& shape
 
 }  // namespace
 
-void write_npy(const std::filesystem::path& path, const Eigen::Ref<const Eigen::ArrayXXd>& array) {
+void write_npy(const std::filesystem::path& path, const Eigen::ArrayXXd& array) {
   const Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> row_major = array;
   write_file_atomic(path, npy_bytes(row_major.data(), {array.rows(), array.cols()},
                                     static_cast<std::size_t>(array.size())));
 }
 
-void write_npy(const std::filesystem::path& path, const Eigen::Ref<const Eigen::ArrayXd>& vector) {
-  const Eigen::ArrayXd copy = vector;
-  write_file_atomic(path, npy_bytes(copy.data(), {vector.size()}, static_cast<std::size_t>(vector.size())));
+void write_npy(const std::filesystem::path& path, const Eigen::ArrayXd& vector) {
+  write_file_atomic(path, npy_bytes(vector.data(), {vector.size()}, static_cast<std::size_t>(vector.size())));
 }
 
 Eigen::ArrayXXd read_npy(const std::filesystem::path& path) {

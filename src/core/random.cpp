@@ -1,10 +1,11 @@
 #include "neurotheory/core/random.hpp"
 
 #include <cmath>
-#include <numbers>
 #include <vector>
 
 #include <Random123/philox.h>
+#include <immintrin.h>
+#include <sleef.h>
 
 namespace nt::rng {
 namespace {
@@ -37,7 +38,7 @@ stream stream::child(std::uint64_t id) const {
   s.key_hash_ = fold(key_hash_, id);
   s.counter_ = 0;
   s.used_ = 4;
-  s.has_spare_normal_ = false;
+  s.normals_used_ = 8;
   return s;
 }
 
@@ -56,16 +57,31 @@ double stream::uniform() {
   return to_open_unit(block_[used_++]);
 }
 
-double stream::normal() {
-  if (has_spare_normal_) {
-    has_spare_normal_ = false;
-    return spare_normal_;
+void stream::next_normal_group(double* out) {
+  alignas(32) double u[8];
+  for (double& v : u) v = uniform();
+#if defined(__AVX2__)
+  const __m256d r = _mm256_sqrt_pd(_mm256_mul_pd(_mm256_set1_pd(-2.0), Sleef_logd4_u10avx2(_mm256_load_pd(u))));
+  // sincospi(2 u) = (sin 2 pi u, cos 2 pi u).
+  const Sleef___m256d_2 sc = Sleef_sincospid4_u35avx2(_mm256_add_pd(_mm256_load_pd(u + 4), _mm256_load_pd(u + 4)));
+  _mm256_storeu_pd(out, _mm256_mul_pd(r, sc.y));
+  _mm256_storeu_pd(out + 4, _mm256_mul_pd(r, sc.x));
+#else
+  for (int i = 0; i < 4; i += 2) {
+    const __m128d r = _mm_sqrt_pd(_mm_mul_pd(_mm_set1_pd(-2.0), Sleef_logd2_u10sse2(_mm_loadu_pd(u + i))));
+    const Sleef___m128d_2 sc = Sleef_sincospid2_u35sse2(_mm_add_pd(_mm_loadu_pd(u + 4 + i), _mm_loadu_pd(u + 4 + i)));
+    _mm_storeu_pd(out + i, _mm_mul_pd(r, sc.y));
+    _mm_storeu_pd(out + 4 + i, _mm_mul_pd(r, sc.x));
   }
-  const double r = std::sqrt(-2.0 * std::log(uniform()));
-  const double theta = 2.0 * std::numbers::pi * uniform();
-  spare_normal_ = r * std::sin(theta);
-  has_spare_normal_ = true;
-  return r * std::cos(theta);
+#endif
+}
+
+double stream::normal() {
+  if (normals_used_ == 8) {
+    next_normal_group(normals_.data());
+    normals_used_ = 0;
+  }
+  return normals_[static_cast<std::size_t>(normals_used_++)];
 }
 
 void stream::fill_uniform(std::span<double> out) {
@@ -74,15 +90,9 @@ void stream::fill_uniform(std::span<double> out) {
 
 void stream::fill_normal(std::span<double> out) {
   std::size_t i = 0;
-  if (has_spare_normal_ && !out.empty()) out[i++] = normal();
-  // Pairs straight from the uniform stream; identical to repeated normal() calls.
-  for (; i + 1 < out.size(); i += 2) {
-    const double r = std::sqrt(-2.0 * std::log(uniform()));
-    const double theta = 2.0 * std::numbers::pi * uniform();
-    out[i] = r * std::cos(theta);
-    out[i + 1] = r * std::sin(theta);
-  }
-  if (i < out.size()) out[i] = normal();
+  while (i < out.size() && normals_used_ < 8) out[i++] = normals_[static_cast<std::size_t>(normals_used_++)];
+  for (; i + 8 <= out.size(); i += 8) next_normal_group(&out[i]);
+  while (i < out.size()) out[i++] = normal();
 }
 
 }  // namespace nt::rng

@@ -1,1 +1,85 @@
-namespace nt::reproduce {}
+#include "neurotheory/reproduce/reproduce.hpp"
+
+#include <chrono>
+#include <filesystem>
+
+#include "common.hpp"
+#include "neurotheory/core/error.hpp"
+#include "neurotheory/core/io.hpp"
+#include "neurotheory/core/parallel.hpp"
+#include "neurotheory/core/params.hpp"
+
+namespace nt::reproduce {
+namespace {
+
+struct entry {
+  const char* name;
+  const char* title;
+  detail::reproduction_output (*compute)(const detail::context&);
+};
+
+const std::vector<entry>& entries() {
+  static const std::vector<entry> list = {
+      {"length_map", "Length map and its fixed point (Poole et al. 2016, Fig. 1)", &detail::length_map},
+      {"phase_diagram", "Order-to-chaos phase diagram (Poole et al. 2016, Fig. 2D; Schoenholz et al. 2017, Fig. 1)",
+       &detail::phase_diagram},
+      {"depth_scales", "Depth scales xi_q and xi_c (Schoenholz et al. 2017, Fig. 2)", &detail::depth_scales},
+      {"trajectories",
+       "Signal and gradient propagation, Gaussian and orthogonal weights (Schoenholz et al. 2017, Fig. 4)",
+       &detail::trajectories},
+  };
+  return list;
+}
+
+}  // namespace
+
+void reproduce_options::validate() const {
+  if (out.empty()) throw invalid_argument("out", "\"\"", "must name an output folder");
+  std::error_code ec;
+  if (std::filesystem::exists(out, ec) && !std::filesystem::is_directory(out, ec)) {
+    throw invalid_argument("out", out, "must be a folder (a file of that name exists)");
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> reproduction_names() {
+  std::vector<std::pair<std::string, std::string>> names;
+  for (const auto& e : entries()) names.emplace_back(e.name, e.title);
+  return names;
+}
+
+std::vector<reproduction_summary> run(const reproduce_options& options,
+                                      const std::function<void(const std::string&)>& progress) {
+  options.validate();
+  const std::filesystem::path data = std::filesystem::path(options.out) / "data";
+  const auto clock = [] { return std::chrono::steady_clock::now(); };
+  const auto start = clock();
+  std::vector<reproduction_summary> summaries;
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& e : entries()) {
+    if (progress) progress(std::string(e.name) + ": " + e.title);
+    const detail::context ctx{options, data / e.name};
+    const auto t0 = clock();
+    auto result = e.compute(ctx);
+    const double seconds = std::chrono::duration<double>(clock() - t0).count();
+
+    nlohmann::json config = {{"reproduce", nt::to_json(options)}, {"threads", thread_count()}};
+    config.update(result.config);
+    auto meta = io::metadata(std::string("reproduce ") + e.name, config);
+    meta["name"] = e.name;
+    meta["title"] = e.title;
+    meta["seconds"] = seconds;
+    meta["agreement"] = result.agreement;
+    meta.update(result.extra);
+    io::write_json(ctx.file("meta.json"), meta);
+
+    summaries.push_back({e.name, e.title, seconds, result.agreement});
+    list.push_back({{"name", e.name}, {"title", e.title}, {"seconds", seconds}, {"agreement", result.agreement}});
+  }
+  auto summary = io::metadata("reproduce", {{"reproduce", nt::to_json(options)}, {"threads", thread_count()}});
+  summary["reproductions"] = list;
+  summary["total_seconds"] = std::chrono::duration<double>(clock() - start).count();
+  io::write_json(data / "summary.json", summary);
+  return summaries;
+}
+
+}  // namespace nt::reproduce

@@ -139,10 +139,13 @@ fixed_point_result fixed_point(const network_params& params, const solver_option
     r.c_iterations = 0;
   } else {
     const double q = r.q_star;
+    // C(c) = 1 - sigma_w2 (K(1) - K(c)) / q* with K from one quadrature rule: C(1) = 1 holds exactly,
+    // so quadrature error (sizeable for kinked phi in 2-D) cannot create a spurious c* next to 1.
+    const double k_one = activation_pair_moments(act, q, q, q, quad).phi_phi;
     auto c_residual = [&](double c) {
       if (c >= 1.0) return detail::residual_and_slope{0.0, r.chi1 - 1.0};  // c = 1 is always fixed
       const auto pm = activation_pair_moments(act, q, q, c * q, quad);
-      return detail::residual_and_slope{(sw2 * pm.phi_phi + sb2) / q - c, sw2 * pm.dphi_dphi - 1.0};
+      return detail::residual_and_slope{1.0 - sw2 * (k_one - pm.phi_phi) / q - c, sw2 * pm.dphi_dphi - 1.0};
     };
     const auto cs = detail::find_attractor(c_residual, solver.c0, -1.0, 1.0, solver.tolerance,
                                            solver.max_iterations, kInf, 1.0);
@@ -270,6 +273,66 @@ critical_point_result critical_point(const std::string& activation, double sigma
     r.note = fmt::format("{} has no critical point at sigma_b2 = {} (sigma_b2(q*) never reaches it for q* in "
                          "[1e-13, 5e8])", activation, format_value(sigma_b2));
   }
+  return r;
+}
+
+}  // namespace nt::signalprop
+
+namespace nt::signalprop {
+
+void trajectory_options::validate() const {
+  network.validate();
+  require_nonnegative("q0_a", q0_a);
+  require_nonnegative("q0_b", q0_b);
+  require_in_range("c0", c0, -1.0, 1.0);
+  require_at_least("depth", depth, 1);
+  if (depth > 1'000'000) throw invalid_argument("depth", std::to_string(depth), "must be at most 1000000");
+}
+
+trajectory_result trajectory(const trajectory_options& options) {
+  options.validate();
+  return trajectory(options.network, options.q0_a, options.q0_b, options.c0, options.depth);
+}
+
+void critical_options::validate() const {
+  (void)activation_by_name(activation);
+  require_nonnegative("sigma_b2", sigma_b2);
+  quadrature_options{quadrature_order, true}.validate();
+}
+
+void depth_scales_options::validate() const {
+  (void)activation_by_name(activation);
+  require_nonnegative("sigma_b2", sigma_b2);
+  require_nonnegative("sigma_w2_min", sigma_w2_min);
+  require_in_range("sigma_w2_max", sigma_w2_max, sigma_w2_min, 1e6);
+  require_at_least("points", points, 1);
+  if (points > 1'000'000) throw invalid_argument("points", std::to_string(points), "must be at most 1000000");
+  quadrature_options{quadrature_order, true}.validate();
+}
+
+depth_scales_result depth_scales(const depth_scales_options& options) {
+  options.validate();
+  depth_scales_result r;
+  r.sigma_w2 = Eigen::ArrayXd::LinSpaced(options.points, options.sigma_w2_min, options.sigma_w2_max);
+  const auto n = r.sigma_w2.size();
+  for (auto* a : {&r.q_star, &r.c_star, &r.chi1, &r.chi_c, &r.one_minus_chi_c, &r.xi_q, &r.xi_c, &r.converged}) {
+    a->setConstant(n, kNaN);
+  }
+#pragma omp parallel for schedule(dynamic, 1)
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const auto fp = fixed_point(network_params{options.activation, r.sigma_w2[i], options.sigma_b2,
+                                               options.quadrature_order});
+    r.converged[i] = fp.converged() ? 1.0 : 0.0;
+    if (!fp.converged()) continue;
+    r.q_star[i] = fp.q_star;
+    r.c_star[i] = fp.c_star;
+    r.chi1[i] = fp.chi1;
+    r.chi_c[i] = fp.chi_c;
+    r.one_minus_chi_c[i] = fp.one_minus_chi_c;
+    r.xi_q[i] = fp.xi_q;
+    r.xi_c[i] = fp.xi_c;
+  }
+  r.critical = critical_point(options.activation, options.sigma_b2, options.quadrature_order);
   return r;
 }
 

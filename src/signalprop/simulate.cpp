@@ -78,6 +78,10 @@ simulation_result simulate(const simulation_options& options) {
   }
 
   std::vector<replicate_measure> per(static_cast<std::size_t>(options.seeds));
+  constexpr double kWeightMemoryBudget = 3.0 * (1U << 30U);  // bytes, all threads together
+  const bool keep_weights = options.gradients && static_cast<double>(depth) * static_cast<double>(n * n) *
+                                                         sizeof(double) * std::min(thread_count(), options.seeds) <=
+                                                     kWeightMemoryBudget;
   const blas_single_thread blas_guard;
 #pragma omp parallel for schedule(dynamic, 1)
   for (int rep = 0; rep < options.seeds; ++rep) {
@@ -113,10 +117,16 @@ simulation_result simulate(const simulation_options& options) {
     if (options.gradients) slopes.resize(static_cast<std::size_t>(depth) + 1);
     post = x;
     std::vector<double> buffer(static_cast<std::size_t>(n * k));
+    std::vector<double> slope_buffer(static_cast<std::size_t>(n * nq));
+    // The backward pass needs every W^l again: keep them while they fit the memory budget,
+    // otherwise regenerate them from their streams (same numbers either way).
+    std::vector<Eigen::MatrixXd> kept;
+    if (keep_weights) kept.resize(static_cast<std::size_t>(depth) + 1);
     for (Eigen::Index l = 1; l <= depth; ++l) {
       const auto ul = static_cast<std::uint64_t>(l);
       rng::stream ws(options.seed, {weights_tag, urep, ul});
       random_weights(ensemble, ws, params.sigma_w2, w);
+      if (keep_weights) kept[static_cast<std::size_t>(l)] = w;
       rng::stream bs(options.seed, {bias_tag, urep, ul});
       bs.fill_normal({b.data(), static_cast<std::size_t>(n)});
       b *= std::sqrt(params.sigma_b2);
@@ -125,18 +135,14 @@ simulation_result simulate(const simulation_options& options) {
       measure(l, h);
       std::span<const double> hs(h.data(), static_cast<std::size_t>(h.size()));
       if (options.gradients) {
-        auto& slope = slopes[static_cast<std::size_t>(l)];
-        slope.resize(n, nq);
-        std::vector<double> d(static_cast<std::size_t>(n * nq));
-        act.evaluate(hs.first(static_cast<std::size_t>(n * nq)), {}, d, {});
-        slope = Eigen::Map<Eigen::MatrixXd>(d.data(), n, nq);
+        act.evaluate(hs.first(static_cast<std::size_t>(n * nq)), {}, slope_buffer, {});
+        slopes[static_cast<std::size_t>(l)] = Eigen::Map<Eigen::MatrixXd>(slope_buffer.data(), n, nq);
       }
       act.evaluate(hs, buffer, {}, {});
       post = Eigen::Map<Eigen::MatrixXd>(buffer.data(), n, k);
     }
     if (options.gradients && nq > 0) {
       // delta^L = phi'(h^L) o e with e ~ N(0, I); delta^l = phi'(h^l) o (W^{l+1,T} delta^{l+1}).
-      // Weights are regenerated from their streams instead of stored.
       rng::stream es(options.seed, {error_tag, urep});
       Eigen::MatrixXd delta(n, nq);
       es.fill_normal({delta.data(), static_cast<std::size_t>(delta.size())});
@@ -144,9 +150,12 @@ simulation_result simulate(const simulation_options& options) {
       Eigen::RowVectorXd norm_next = delta.colwise().squaredNorm();
       Eigen::MatrixXd back(n, nq);
       for (Eigen::Index l = depth - 1; l >= 1; --l) {
-        rng::stream ws(options.seed, {weights_tag, urep, static_cast<std::uint64_t>(l + 1)});
-        random_weights(ensemble, ws, params.sigma_w2, w);
-        back.noalias() = w.transpose() * delta;
+        if (!keep_weights) {
+          rng::stream ws(options.seed, {weights_tag, urep, static_cast<std::uint64_t>(l + 1)});
+          random_weights(ensemble, ws, params.sigma_w2, w);
+        }
+        const Eigen::MatrixXd& w_next = keep_weights ? kept[static_cast<std::size_t>(l + 1)] : w;
+        back.noalias() = w_next.transpose() * delta;
         delta = back.cwiseProduct(slopes[static_cast<std::size_t>(l)]);
         const Eigen::RowVectorXd norm = delta.colwise().squaredNorm();
         for (Eigen::Index i = 0; i < nq; ++i) m.growth(l, i) = norm[i] / norm_next[i];

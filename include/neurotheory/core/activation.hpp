@@ -18,6 +18,8 @@ struct length_moments {
   double phi2;       // E[phi(u)^2]
   double dphi2;      // E[phi'(u)^2]
   double dq_phi2;    // d/dq E[phi(u)^2]  (= E[phi'^2 + phi phi''], delta terms included)
+  double d2phi2;     // E[phi''(u)^2]     (+inf where phi'' has a delta function)
+  double phi_mean;   // E[phi(u)]
 };
 
 class activation {

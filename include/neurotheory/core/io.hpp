@@ -17,8 +17,8 @@ std::string version();  // neurotheory's version string
 void write_file_atomic(const std::filesystem::path& path, const std::string& content);
 
 // NPY format 1.0, little-endian float64, C (row-major) order; a vector is 1-D.
-void write_npy(const std::filesystem::path& path, const Eigen::Ref<const Eigen::ArrayXXd>& array);
-void write_npy(const std::filesystem::path& path, const Eigen::Ref<const Eigen::ArrayXd>& vector);
+void write_npy(const std::filesystem::path& path, const Eigen::ArrayXXd& array);
+void write_npy(const std::filesystem::path& path, const Eigen::ArrayXd& vector);
 // Reads what write_npy wrote (float64, any order), as a 2-D array (a 1-D file gives n x 1).
 Eigen::ArrayXXd read_npy(const std::filesystem::path& path);
 

@@ -17,7 +17,8 @@ class stream {
 
   // Uniform on the open interval (0, 1), 53 random bits.
   double uniform();
-  // Standard normal (Box-Muller on pairs of uniforms).
+  // Standard normal. Box-Muller in groups of 8 from 8 consecutive uniforms (4 radii, 4 angles),
+  // vectorized; normal() and fill_normal() give the same sequence however the calls are split.
   double normal();
   void fill_uniform(std::span<double> out);
   void fill_normal(std::span<double> out);
@@ -33,8 +34,9 @@ class stream {
   std::uint64_t counter_ = 0;
   std::array<std::uint64_t, 4> block_{};
   int used_ = 4;
-  bool has_spare_normal_ = false;
-  double spare_normal_ = 0.0;
+  void next_normal_group(double* out);  // 8 normals
+  std::array<double, 8> normals_{};
+  int normals_used_ = 8;
 };
 
 }  // namespace nt::rng

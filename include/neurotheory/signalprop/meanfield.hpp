@@ -81,6 +81,28 @@ struct solver_options {
   double tolerance = 1e-13; // relative step tolerance of the fixed-point solves
   int max_iterations = 500;
   void validate() const;
+  template <class V>
+  void visit(V&& v) {
+    v("q0", q0, "input length q^0 the length iteration starts from (the attractor it reaches is q*)");
+    v("c0", c0, "input correlation the correlation iteration starts from");
+    v("tolerance", tolerance, "relative step tolerance of the Newton solves");
+    v("max_iterations", max_iterations, "iteration cap of each solve");
+  }
+};
+
+// Everything fixed_point() takes, as one struct for the CLI and Python.
+struct fixed_point_options {
+  network_params network;
+  solver_options solver;
+  void validate() const {
+    network.validate();
+    solver.validate();
+  }
+  template <class V>
+  void visit(V&& v) {
+    network.visit(v);
+    solver.visit(v);
+  }
 };
 
 // q*, c*, chi_1, chi_c and the depth scales at one (activation, sigma_w2, sigma_b2).
@@ -122,6 +144,24 @@ struct trajectory_result {
 };
 trajectory_result trajectory(const network_params& params, double q0_a, double q0_b, double c0, int depth);
 
+struct trajectory_options {
+  network_params network;
+  double q0_a = 1.0;
+  double q0_b = 1.0;
+  double c0 = 0.5;
+  int depth = 30;
+  void validate() const;
+  template <class V>
+  void visit(V&& v) {
+    network.visit(v);
+    v("q0_a", q0_a, "input length |x_a|^2/N of input a");
+    v("q0_b", q0_b, "input length |x_b|^2/N of input b");
+    v("c0", c0, "input correlation of a and b");
+    v("depth", depth, "number of layers L");
+  }
+};
+trajectory_result trajectory(const trajectory_options& options);
+
 // The order-to-chaos boundary chi_1 = 1, parametrised by q*: sigma_w2(q*) = 1/E[phi'^2],
 // sigma_b2(q*) = q* - sigma_w2(q*) E[phi^2] (P16; Pennington et al. 2017).
 struct critical_line_result {
@@ -140,5 +180,44 @@ struct critical_point_result {
 };
 // The critical sigma_w2 for a given sigma_b2: solves sigma_b2(q*) = target by bracketing in log q*.
 critical_point_result critical_point(const std::string& activation, double sigma_b2, int quadrature_order = 0);
+
+struct critical_options {
+  std::string activation = "tanh";
+  double sigma_b2 = 0.05;
+  int quadrature_order = 0;
+  void validate() const;
+  template <class V>
+  void visit(V&& v) {
+    v("activation", activation, "activation function");
+    v("sigma_b2", sigma_b2, "bias variance sigma_b^2 on the critical line");
+    v("quadrature_order", quadrature_order, "Gauss-Hermite nodes per dimension (0 = automatic)");
+  }
+};
+
+// Depth scales across the transition at fixed sigma_b2 [S17 Fig. 2]: xi_q, xi_c, 1 - chi_c
+// against sigma_w2, with the critical sigma_w2 where xi_c diverges.
+struct depth_scales_options {
+  std::string activation = "tanh";
+  double sigma_b2 = 0.05;
+  double sigma_w2_min = 1.0;
+  double sigma_w2_max = 4.0;
+  int points = 121;
+  int quadrature_order = 0;
+  void validate() const;
+  template <class V>
+  void visit(V&& v) {
+    v("activation", activation, "activation function");
+    v("sigma_b2", sigma_b2, "bias variance sigma_b^2");
+    v("sigma_w2_min", sigma_w2_min, "smallest sigma_w^2 of the sweep");
+    v("sigma_w2_max", sigma_w2_max, "largest sigma_w^2 of the sweep");
+    v("points", points, "points of the sweep");
+    v("quadrature_order", quadrature_order, "Gauss-Hermite nodes per dimension (0 = automatic)");
+  }
+};
+struct depth_scales_result {
+  Eigen::ArrayXd sigma_w2, q_star, c_star, chi1, chi_c, one_minus_chi_c, xi_q, xi_c, converged;
+  critical_point_result critical;
+};
+depth_scales_result depth_scales(const depth_scales_options& options);
 
 }  // namespace nt::signalprop

@@ -1,0 +1,37 @@
+#include "cli_common.hpp"
+
+#include <unistd.h>
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+namespace nt::cli {
+
+void output_flags::add(CLI::App& app, const std::string& default_out) {
+  out = default_out;
+  app.add_flag("--json", json, "print exactly one JSON object (scalar results and parameters) on stdout");
+  app.add_option("--out", out, "output folder for the result files (JSON metadata, .npy arrays, CSV tables)")
+      ->capture_default_str();
+}
+
+void emit(const output_flags& flags, const nlohmann::json& scalars, const nlohmann::json& parameters,
+          const std::vector<std::string>& summary) {
+  if (flags.json) {
+    nlohmann::json j = scalars;
+    j["parameters"] = parameters;
+    j["out"] = flags.out;
+    std::cout << j.dump() << std::endl;
+    return;
+  }
+  for (const auto& line : summary) std::cout << line << "\n";
+  std::cout << fmt::format("results written to {}/", flags.out) << std::endl;
+}
+
+bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) != 0; }
+
+void progress(const std::string& message) {
+  if (stderr_is_terminal()) std::cerr << "[neurotheory] " << message << std::endl;
+}
+
+}  // namespace nt::cli
