@@ -247,7 +247,7 @@ std::vector<double> to_vector(const Eigen::ArrayXd& a) { return {a.data(), a.dat
 
 sizes sizes_for(const reproduce_options& options) {
   if (options.quick) return {300, 8, 8, 4};
-  return {1000, 6, 4, 4};
+  return {1000, 6, 6, 4};
 }
 
 }  // namespace nt::reproduce::detail

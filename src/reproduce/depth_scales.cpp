@@ -18,7 +18,7 @@ reproduction_output depth_scales(const context& ctx) {
   const double w_min = 1.0, w_max = 4.0;
   const std::vector<double> sim_w2 =
       opt.quick ? std::vector<double>{1.2, 1.5, 2.2, 3.0} : std::vector<double>{1.1, 1.3, 1.5, 1.65, 2.0, 2.4, 2.9, 3.6};
-  const int replicates = opt.quick ? 8 : 4;
+  const int replicates = opt.quick ? 8 : 6;
   const int copies = 16;           // identical inputs per network, averaged within it (cheap: one GEMM)
   const double threshold = 3.0;    // fitting window: |displacement| above 3 standard errors
   const double c_offset_ordered = 0.02;  // ordered phase: c^1 = 1 - 0.02

@@ -21,7 +21,7 @@ reproduction_output phase_diagram(const context& ctx) {
   const std::vector<double> slices = {0.05, 0.3};                  // sigma_b2 of the 1-D cuts
   const std::vector<double> sim_w2 = {0.8, 1.4, 2.0, 2.8, 3.8};     // simulated sigma_w2 on each cut
   const int depth = 4;
-  const int replicates = opt.quick ? 8 : 4;
+  const int replicates = opt.quick ? 8 : 6;
 
   // Theory over the plane: q* and chi_1 on the fine grid, c* (2-D quadrature) on the coarse one.
   phase_diagram_options a;

@@ -1,0 +1,130 @@
+"""The CLI's interface contract (docs/cli.md): --json prints exactly one JSON object, results land
+in --out as JSON/NPY/CSV, bad input exits 2 with one line naming the parameter and writes nothing."""
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+CLI = os.environ.get("NEUROTHEORY_CLI", "neurotheory")
+
+
+def run(*args, check=True):
+    proc = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, timeout=300)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def run_json(*args):
+    proc = run(*args, "--json")
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 1, f"--json must print exactly one line, got {proc.stdout!r}"
+    return json.loads(lines[0])
+
+
+def test_fixed_point_contract(tmp_path):
+    # Poole et al. 2016's sigma_w = 4, sigma_b = 0.3 (std) in variances.
+    r = run_json("signalprop", "fixed-point", "--activation", "tanh", "--sigma-w2", 16, "--sigma-b2", 0.09,
+                 "--out", tmp_path)
+    for key in ("q_star", "c_star", "chi1", "chi_c", "xi_q", "xi_c", "one_minus_chi_c", "converged"):
+        assert key in r
+    assert r["q_star"] == pytest.approx(12.604149, abs=2e-6)
+    assert r["chi1"] == pytest.approx(2.367261, abs=2e-6)
+    assert r["phase"] == "chaotic"
+    assert r["parameters"]["sigma_w2"] == 16
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    assert meta["config"]["activation"] == "tanh"
+    assert meta["results"]["q_star"] == r["q_star"]
+    assert "neurotheory_version" in meta
+
+
+def test_critical_contract(tmp_path):
+    r = run_json("signalprop", "critical", "--activation", "tanh", "--sigma-b2", 0.05, "--out", tmp_path)
+    assert r["sigma_w2"] == pytest.approx(1.760955, abs=1e-6)
+    assert r["q_star"] == pytest.approx(0.570048, abs=1e-6)
+    line = np.genfromtxt(tmp_path / "critical_line.csv", delimiter=",", names=True)
+    assert np.all(np.diff(line["sigma_w2"]) > 0)  # sigma_w2 grows along the line with q*
+
+
+def test_diverged_point_is_a_status_not_a_number(tmp_path):
+    r = run_json("signalprop", "fixed-point", "--activation", "relu", "--sigma-w2", 2.5, "--sigma-b2", 0.1,
+                 "--out", tmp_path)
+    assert r["converged"] is False
+    assert r["q_status"] == "diverged"
+    assert r["chi1"] is None
+
+
+def test_phase_diagram_writes_arrays_and_tidy_table(tmp_path):
+    r = run_json("signalprop", "phase-diagram", "--sigma-w2-points", 7, "--sigma-b2-points", 5,
+                 "--sigma-w2-min", 0.5, "--sigma-w2-max", 4, "--no-correlation", "--out", tmp_path)
+    assert r["failed_points"] == 0
+    chi1 = np.load(tmp_path / "chi1.npy")
+    assert chi1.shape == (7, 5)
+    assert np.load(tmp_path / "sigma_w2.npy").shape == (7,)
+    table = np.genfromtxt(tmp_path / "phase_diagram.csv", delimiter=",", names=True)
+    assert len(table) == 35
+    np.testing.assert_allclose(table["chi1"].reshape(7, 5), chi1)
+    assert r["chaotic_points"] == int((chi1 > 1).sum())
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+
+
+def test_trajectory_and_depth_scales(tmp_path):
+    r = run_json("signalprop", "trajectory", "--sigma-w2", 2.5, "--depth", 40, "--out", tmp_path / "t")
+    c = np.load(tmp_path / "t" / "c.npy")
+    assert c.shape == (41,)
+    fp = run_json("signalprop", "fixed-point", "--sigma-w2", 2.5, "--out", tmp_path / "f")
+    assert r["q_a_final"] == pytest.approx(fp["q_star"], rel=1e-9)
+    d = run_json("signalprop", "depth-scales", "--points", 31, "--out", tmp_path / "d")
+    assert d["critical_sigma_w2"] == pytest.approx(1.760955, abs=1e-6)
+    table = np.genfromtxt(tmp_path / "d" / "depth_scales.csv", delimiter=",", names=True)
+    peak = table["sigma_w2"][np.nanargmax(table["xi_c"])]
+    assert abs(peak - 1.760955) <= 0.1 + 1e-12  # grid spacing 0.1: xi_c peaks next to criticality
+
+
+def test_simulate_writes_theory_next_to_simulation(tmp_path):
+    r = run_json("signalprop", "simulate", "--width", 300, "--depth", 6, "--seeds", 3, "--q0", "0.5,2",
+                 "--c0", "0.2", "--out", tmp_path)
+    assert r["replicates"] == 3
+    q = np.load(tmp_path / "q_mean.npy")
+    assert q.shape == (7, 2)
+    np.testing.assert_allclose(q[0], [0.5, 2.0], rtol=1e-12)
+    assert np.load(tmp_path / "c_theory.npy").shape == (7, 1)
+
+
+def test_human_summary_without_json(tmp_path):
+    out = run("signalprop", "fixed-point", "--sigma-w2", 3, "--out", tmp_path).stdout
+    assert "chaotic phase" in out and "xi_c" in out
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(out)
+
+
+@pytest.mark.parametrize("args,parameter", [
+    (["signalprop", "fixed-point", "--activation", "tanhh"], "activation"),
+    (["signalprop", "fixed-point", "--sigma-w2", "-1"], "sigma_w2"),
+    (["signalprop", "fixed-point", "--sigma-b2", "abc"], "sigma-b2"),
+    (["signalprop", "simulate", "--width", "0"], "width"),
+    (["signalprop", "simulate", "--weights", "uniform"], "weights"),
+    (["signalprop", "phase-diagram", "--spacing", "log"], "spacing"),
+    (["signalprop", "critical", "--sigma-b2", "nan"], "sigma_b2"),
+    (["reproduce", "--seed", "x"], "seed"),
+])
+def test_bad_input_exits_2_with_one_line_and_no_files(tmp_path, args, parameter):
+    out = tmp_path / "out"
+    proc = run(*args, "--out", out, check=False) if args[0] != "reproduce" else run(*args, check=False)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert parameter in lines[0]
+    assert proc.stdout == ""
+    assert not out.exists()
+
+
+def test_help_for_every_subcommand():
+    for sub in ("fixed-point", "trajectory", "critical", "depth-scales", "phase-diagram", "simulate"):
+        out = run("signalprop", sub, "--help").stdout
+        assert "--json" in out and "--out" in out
+    assert "--quick" in run("reproduce", "--help").stdout
+    assert "tanh" in run("activations").stdout
