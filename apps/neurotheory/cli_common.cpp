@@ -1,10 +1,8 @@
 #include "cli_common.hpp"
-
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <iostream>
-
-#include <fmt/format.h>
 
 namespace nt::cli {
 

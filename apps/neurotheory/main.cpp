@@ -6,9 +6,10 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cli_common.hpp"
 #include "neurotheory/core/error.hpp"
 #include "neurotheory/core/io.hpp"
+
+#include "cli_common.hpp"
 
 namespace {
 
@@ -25,8 +26,9 @@ int fail(int code, const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"neurotheory: the theory of neural networks, executable (mean-field theory next to finite-network "
-               "simulation)"};
+  CLI::App app{
+      "neurotheory: the theory of neural networks, executable (mean-field theory next to finite-network "
+      "simulation)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", nt::io::version());
   nt::cli::register_signalprop(app);

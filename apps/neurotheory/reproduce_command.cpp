@@ -1,5 +1,6 @@
 // neurotheory reproduce [--quick] [--out DIR]: every reproduction's data (C++), then the figures and
 // DIR/index.html drawn by the Python package (python3 -m neurotheory.report DIR).
+#include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -13,11 +14,10 @@
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-
-#include "cli_common.hpp"
 #include "neurotheory/core/error.hpp"
 #include "neurotheory/reproduce/reproduce.hpp"
+
+#include "cli_common.hpp"
 
 extern char** environ;
 
@@ -71,25 +71,28 @@ void register_reproduce(CLI::App& app) {
     const auto t0 = std::chrono::steady_clock::now();
     const auto summaries = reproduce::run(*options, [](const std::string& message) { progress(message); });
     const char* override_python = std::getenv("NEUROTHEORY_PYTHON");
-    const std::string python = override_python != nullptr && *override_python != '\0' ? override_python
-                                                                                      : NEUROTHEORY_PYTHON_EXECUTABLE;
+    const std::string python =
+        override_python != nullptr && *override_python != '\0' ? override_python : NEUROTHEORY_PYTHON_EXECUTABLE;
     progress("drawing the figures and index.html");
     const int status = run_report(python, options->out);
     const std::filesystem::path out = options->out;
     if (status == -1) {
-      throw nt::error(fmt::format("cannot run the Python interpreter '{}' to draw the report (the data is in {}); "
-                                  "install it with: {} (or set NEUROTHEORY_PYTHON)",
-                                  python, (out / "data").string(), kInstallHint));
+      throw nt::error(
+          fmt::format("cannot run the Python interpreter '{}' to draw the report (the data is in {}); "
+                      "install it with: {} (or set NEUROTHEORY_PYTHON)",
+                      python, (out / "data").string(), kInstallHint));
     }
     if (status != 0) {
-      throw nt::error(fmt::format("drawing the report failed (exit {}; the data is in {}); it needs numpy and "
-                                  "matplotlib: {}",
-                                  status, (out / "data").string(), kInstallHint));
+      throw nt::error(
+          fmt::format("drawing the report failed (exit {}; the data is in {}); it needs numpy and "
+                      "matplotlib: {}",
+                      status, (out / "data").string(), kInstallHint));
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (*json_flag) {
       nlohmann::json list = nlohmann::json::array();
-      for (const auto& s : summaries) list.push_back({{"name", s.name}, {"seconds", s.seconds}, {"agreement", s.agreement}});
+      for (const auto& s : summaries)
+        list.push_back({{"name", s.name}, {"seconds", s.seconds}, {"agreement", s.agreement}});
       std::cout << nlohmann::json{{"report", (out / "index.html").string()},
                                   {"reproductions", list},
                                   {"seconds", seconds},
@@ -97,7 +100,8 @@ void register_reproduce(CLI::App& app) {
                        .dump()
                 << std::endl;
     } else {
-      for (const auto& s : summaries) std::cout << fmt::format("  {:<16} {:6.1f} s  {}", s.name, s.seconds, s.title) << "\n";
+      for (const auto& s : summaries)
+        std::cout << fmt::format("  {:<16} {:6.1f} s  {}", s.name, s.seconds, s.title) << "\n";
       std::cout << fmt::format("report: {} ({:.0f} s)", (out / "index.html").string(), seconds) << std::endl;
     }
   });

@@ -1,17 +1,18 @@
 // neurotheory signalprop <fixed-point | trajectory | critical | depth-scales | phase-diagram | simulate>
-#include <chrono>
-#include <iostream>
-#include <cmath>
-#include <filesystem>
-#include <memory>
-
 #include <fmt/format.h>
 
-#include "cli_common.hpp"
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
 #include "neurotheory/core/io.hpp"
 #include "neurotheory/signalprop/meanfield.hpp"
 #include "neurotheory/signalprop/phase_diagram.hpp"
 #include "neurotheory/signalprop/simulate.hpp"
+
+#include "cli_common.hpp"
 
 namespace nt::cli {
 namespace {
@@ -74,7 +75,8 @@ void add_fixed_point(CLI::App& group) {
                     fmt_double(r.c_star), fmt_double(r.chi1), fmt_double(r.chi_c), fmt_double(r.one_minus_chi_c)),
         fmt::format("  xi_q = {} layers   xi_c = {} layers", fmt_double(r.xi_q), fmt_double(r.xi_c))};
     if (!r.converged()) {
-      summary.push_back(fmt::format("  not converged: q {}, c {}", sp::to_string(r.q_status), sp::to_string(r.c_status)));
+      summary.push_back(
+          fmt::format("  not converged: q {}, c {}", sp::to_string(r.q_status), sp::to_string(r.c_status)));
     }
     emit(*flags, results, to_json(*options), summary);
   });
@@ -104,19 +106,22 @@ void add_trajectory(CLI::App& group) {
       io::write_npy(dir / (table.names[j] + ".npy"), column);
     }
     const auto last = t.layer.size() - 1;
-    const json results{{"q_a_final", number(t.q_a[last])}, {"q_b_final", number(t.q_b[last])},
-                       {"c_final", number(t.c[last])},     {"gradient_first", number(t.gradient[1])},
+    const json results{{"q_a_final", number(t.q_a[last])},
+                       {"q_b_final", number(t.q_b[last])},
+                       {"c_final", number(t.c[last])},
+                       {"gradient_first", number(t.gradient[1])},
                        {"depth", options->depth}};
     write_meta(dir, "signalprop trajectory", to_json(*options), results);
     emit(*flags, results, to_json(*options),
-         {fmt::format("{} layers: q_a {} -> {}, c {} -> {}; squared gradient at layer 1 / layer L = {}",
-                      options->depth, fmt_double(t.q_a[1]), fmt_double(t.q_a[last]), fmt_double(t.c[1]),
-                      fmt_double(t.c[last]), fmt_double(t.gradient[1]))});
+         {fmt::format("{} layers: q_a {} -> {}, c {} -> {}; squared gradient at layer 1 / layer L = {}", options->depth,
+                      fmt_double(t.q_a[1]), fmt_double(t.q_a[last]), fmt_double(t.c[1]), fmt_double(t.c[last]),
+                      fmt_double(t.gradient[1]))});
   });
 }
 
 void add_critical(CLI::App& group) {
-  auto* cmd = group.add_subcommand("critical", "the critical sigma_w2 (chi_1 = 1) at a given sigma_b2, and the critical line");
+  auto* cmd =
+      group.add_subcommand("critical", "the critical sigma_w2 (chi_1 = 1) at a given sigma_b2, and the critical line");
   auto options = std::make_shared<sp::critical_options>();
   auto flags = std::make_shared<output_flags>();
   add_fields(*cmd, *options);
@@ -124,7 +129,8 @@ void add_critical(CLI::App& group) {
   cmd->callback([options, flags] {
     options->validate();
     const auto r = sp::critical_point(options->activation, options->sigma_b2, options->quadrature_order);
-    const Eigen::ArrayXd q = Eigen::ArrayXd::LinSpaced(200, -4.0, 2.0).unaryExpr([](double x) { return std::pow(10.0, x); });
+    const Eigen::ArrayXd q =
+        Eigen::ArrayXd::LinSpaced(200, -4.0, 2.0).unaryExpr([](double x) { return std::pow(10.0, x); });
     const auto line = sp::critical_line(options->activation, q, options->quadrature_order);
     const fs::path dir = flags->out;
     io::table table;
@@ -132,8 +138,8 @@ void add_critical(CLI::App& group) {
     table.add("sigma_w2", to_vector(line.sigma_w2));
     table.add("sigma_b2", to_vector(line.sigma_b2));
     io::write_csv(dir / "critical_line.csv", table);
-    const json results{{"found", r.found},        {"sigma_w2", number(r.sigma_w2)}, {"sigma_b2", r.sigma_b2},
-                       {"q_star", number(r.q_star)}, {"chi1", number(r.chi1)},       {"note", r.note}};
+    const json results{{"found", r.found},           {"sigma_w2", number(r.sigma_w2)}, {"sigma_b2", r.sigma_b2},
+                       {"q_star", number(r.q_star)}, {"chi1", number(r.chi1)},         {"note", r.note}};
     write_meta(dir, "signalprop critical", to_json(*options), results);
     std::vector<std::string> summary;
     if (r.found) {
@@ -186,7 +192,8 @@ void add_depth_scales(CLI::App& group) {
 }
 
 void add_phase_diagram(CLI::App& group) {
-  auto* cmd = group.add_subcommand("phase-diagram", "q*, c*, chi_1, chi_c, xi_q, xi_c over a (sigma_w2, sigma_b2) grid");
+  auto* cmd =
+      group.add_subcommand("phase-diagram", "q*, c*, chi_1, chi_c, xi_q, xi_c over a (sigma_w2, sigma_b2) grid");
   auto options = std::make_shared<sp::phase_diagram_options>();
   auto flags = std::make_shared<output_flags>();
   add_fields(*cmd, *options);
@@ -240,17 +247,22 @@ void add_simulate(CLI::App& group) {
   flags->add(*cmd, "neurotheory-out/simulate");
   cmd->callback([options, flags] {
     options->validate();
-    progress(fmt::format("simulating {} networks of width {} and depth {}", options->seeds, options->width,
-                         options->depth));
+    progress(
+        fmt::format("simulating {} networks of width {} and depth {}", options->seeds, options->width, options->depth));
     const auto t0 = std::chrono::steady_clock::now();
     const auto r = sp::simulate(*options);
     const double seconds = seconds_since(t0);
     const fs::path dir = flags->out;
     io::write_npy(dir / "layer.npy", r.layer);
-    const std::pair<const char*, const Eigen::ArrayXXd*> arrays[] = {
-        {"q_mean", &r.q_mean},           {"q_sem", &r.q_sem},           {"q_theory", &r.q_theory},
-        {"c_mean", &r.c_mean},           {"c_sem", &r.c_sem},           {"c_theory", &r.c_theory},
-        {"gradient_mean", &r.gradient_mean}, {"gradient_sem", &r.gradient_sem}, {"gradient_theory", &r.gradient_theory}};
+    const std::pair<const char*, const Eigen::ArrayXXd*> arrays[] = {{"q_mean", &r.q_mean},
+                                                                     {"q_sem", &r.q_sem},
+                                                                     {"q_theory", &r.q_theory},
+                                                                     {"c_mean", &r.c_mean},
+                                                                     {"c_sem", &r.c_sem},
+                                                                     {"c_theory", &r.c_theory},
+                                                                     {"gradient_mean", &r.gradient_mean},
+                                                                     {"gradient_sem", &r.gradient_sem},
+                                                                     {"gradient_theory", &r.gradient_theory}};
     for (const auto& [name, array] : arrays) io::write_npy(dir / (std::string(name) + ".npy"), *array);
     // Tidy table: one row per (layer, measure, input).
     io::table table;
@@ -302,7 +314,8 @@ void add_simulate(CLI::App& group) {
 }  // namespace
 
 void register_signalprop(CLI::App& app) {
-  auto* group = app.add_subcommand("signalprop", "mean-field signal propagation (Poole et al. 2016; Schoenholz et al. 2017)");
+  auto* group =
+      app.add_subcommand("signalprop", "mean-field signal propagation (Poole et al. 2016; Schoenholz et al. 2017)");
   group->require_subcommand(1);
   add_fixed_point(*group);
   add_trajectory(*group);
@@ -322,7 +335,8 @@ void register_activations(CLI::App& app) {
     if (*json_flag) {
       std::cout << json{{"activations", names}}.dump() << std::endl;
     } else {
-      for (const auto& [name, formula] : names.items()) std::cout << fmt::format("{:<10} {}", name, formula.get<std::string>()) << "\n";
+      for (const auto& [name, formula] : names.items())
+        std::cout << fmt::format("{:<10} {}", name, formula.get<std::string>()) << "\n";
     }
   });
 }

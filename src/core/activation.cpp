@@ -1,4 +1,7 @@
 #include "neurotheory/core/activation.hpp"
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <sleef.h>
 
 #include <algorithm>
 #include <cmath>
@@ -6,10 +9,6 @@
 #include <map>
 #include <memory>
 #include <numbers>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-#include <sleef.h>
 
 #include "neurotheory/core/error.hpp"
 

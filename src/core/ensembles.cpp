@@ -1,10 +1,9 @@
 #include "neurotheory/core/ensembles.hpp"
+#include <lapacke.h>
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
-
-#include <lapacke.h>
 
 #include "neurotheory/core/error.hpp"
 
@@ -67,8 +66,7 @@ void haar_orthogonal_matrix(rng::stream& stream, double sigma_w2, Eigen::Ref<Eig
   }
 }
 
-void random_weights(weight_ensemble ensemble, rng::stream& stream, double sigma_w2,
-                    Eigen::Ref<Eigen::MatrixXd> out) {
+void random_weights(weight_ensemble ensemble, rng::stream& stream, double sigma_w2, Eigen::Ref<Eigen::MatrixXd> out) {
   if (ensemble == weight_ensemble::gaussian) {
     gaussian_matrix(stream, sigma_w2, out);
   } else {

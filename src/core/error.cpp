@@ -1,9 +1,8 @@
 #include "neurotheory/core/error.hpp"
+#include <fmt/format.h>
 
 #include <cmath>
 #include <limits>
-
-#include <fmt/format.h>
 
 namespace nt {
 

@@ -233,31 +233,33 @@ pair_moments activation_pair_moments(const activation& act, double q1, double q2
   const double c = (s1 * s2 > 0.0) ? std::clamp(q12 / (s1 * s2), -1.0, 1.0) : 0.0;
   const double sc = std::sqrt(std::max(0.0, 1.0 - c * c));
   const auto un = static_cast<std::size_t>(n);
+  // Odd phi: phi(u1) phi(u2) and phi'(u1) phi'(u2) are even under (z1, z2) -> (-z1, -z2), so the
+  // outer sum runs over z1 >= 0 only (weights doubled, the central node of an odd rule once).
+  const bool fold = act.symmetry() == parity::odd;
+  const std::size_t first = fold ? un / 2 : 0;
   thread_local node_buffers outer;
-  thread_local node_buffers inner;
-  outer.resize(un);
-  inner.resize(un * un);
-  for (std::size_t i = 0; i < un; ++i) {
-    const double z1 = rule.nodes[static_cast<Eigen::Index>(i)];
-    outer.x[i] = s1 * z1;
-    for (std::size_t j = 0; j < un; ++j) {
-      inner.x[i * un + j] = s2 * (c * z1 + sc * rule.nodes[static_cast<Eigen::Index>(j)]);
-    }
-  }
-  act.evaluate(outer.x, outer.phi, outer.dphi, {});
-  act.evaluate(inner.x, std::span<double>(inner.phi.data(), un * un), std::span<double>(inner.dphi.data(), un * un),
-               {});
+  thread_local node_buffers row;
+  outer.resize(un - first);
+  row.resize(un);
+  for (std::size_t i = first; i < un; ++i) outer.x[i - first] = s1 * rule.nodes[static_cast<Eigen::Index>(i)];
+  act.evaluate(std::span<const double>(outer.x.data(), un - first), std::span<double>(outer.phi.data(), un - first),
+               std::span<double>(outer.dphi.data(), un - first), {});
   double kk = 0.0, dk = 0.0;
-  for (std::size_t i = 0; i < un; ++i) {
+  for (std::size_t i = first; i < un; ++i) {
+    // Inner integral over z2 at fixed z1, one row of activation values at a time (cache sized).
+    const double shift = s2 * c * rule.nodes[static_cast<Eigen::Index>(i)];
+    for (std::size_t j = 0; j < un; ++j) row.x[j] = shift + s2 * sc * rule.nodes[static_cast<Eigen::Index>(j)];
+    act.evaluate(row.x, row.phi, row.dphi, {});
     double ik = 0.0, idk = 0.0;
     for (std::size_t j = 0; j < un; ++j) {
       const double w = rule.weights[static_cast<Eigen::Index>(j)];
-      ik += w * inner.phi[i * un + j];
-      idk += w * inner.dphi[i * un + j];
+      ik += w * row.phi[j];
+      idk += w * row.dphi[j];
     }
-    const double w = rule.weights[static_cast<Eigen::Index>(i)];
-    kk += w * outer.phi[i] * ik;
-    dk += w * outer.dphi[i] * idk;
+    const bool central = (un % 2 == 1) && i == un / 2;
+    const double w = rule.weights[static_cast<Eigen::Index>(i)] * ((fold && !central) ? 2.0 : 1.0);
+    kk += w * outer.phi[i - first] * ik;
+    dk += w * outer.dphi[i - first] * idk;
   }
   m.phi_phi = kk;
   m.dphi_dphi = dk;

@@ -1,5 +1,6 @@
 #include "neurotheory/core/io.hpp"
-
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -9,9 +10,6 @@
 #include <fstream>
 #include <random>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "neurotheory/core/error.hpp"
 
@@ -71,8 +69,8 @@ std::string npy_bytes(const double* data, const std::vector<Eigen::Index>& shape
 
 void write_npy(const std::filesystem::path& path, const Eigen::ArrayXXd& array) {
   const Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> row_major = array;
-  write_file_atomic(path, npy_bytes(row_major.data(), {array.rows(), array.cols()},
-                                    static_cast<std::size_t>(array.size())));
+  write_file_atomic(path,
+                    npy_bytes(row_major.data(), {array.rows(), array.cols()}, static_cast<std::size_t>(array.size())));
 }
 
 void write_npy(const std::filesystem::path& path, const Eigen::ArrayXd& vector) {
@@ -143,10 +141,8 @@ void write_csv(const std::filesystem::path& path, const table& t) {
 nlohmann::json metadata(const std::string& command, const nlohmann::json& config) {
   const auto now = std::chrono::system_clock::now();
   const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  return nlohmann::json{{"neurotheory_version", version()},
-                        {"command", command},
-                        {"config", config},
-                        {"created_unix", secs}};
+  return nlohmann::json{
+      {"neurotheory_version", version()}, {"command", command}, {"config", config}, {"created_unix", secs}};
 }
 
 }  // namespace nt::io

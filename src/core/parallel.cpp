@@ -1,5 +1,4 @@
 #include "neurotheory/core/parallel.hpp"
-
 #include <omp.h>
 
 #include "neurotheory/core/error.hpp"

@@ -1,11 +1,10 @@
 #include "neurotheory/core/random.hpp"
-
-#include <cmath>
-#include <vector>
-
 #include <Random123/philox.h>
 #include <immintrin.h>
 #include <sleef.h>
+
+#include <cmath>
+#include <vector>
 
 namespace nt::rng {
 namespace {

@@ -25,8 +25,8 @@ struct residual_and_slope {
 };
 
 template <class Residual>
-attractor_result find_attractor(Residual&& f, double x0, double lo, double hi, double tolerance,
-                                int max_iterations, double divergence_bound, double abs_scale) {
+attractor_result find_attractor(Residual&& f, double x0, double lo, double hi, double tolerance, int max_iterations,
+                                double divergence_bound, double abs_scale) {
   attractor_result r;
   double x = std::clamp(x0, lo, hi);
   residual_and_slope v = f(x);
@@ -41,8 +41,8 @@ attractor_result find_attractor(Residual&& f, double x0, double lo, double hi, d
   if (v.g == 0.0) return done(x, 0.0, 0, solve_status::converged);
   const double dir = v.g > 0 ? 1.0 : -1.0;
   bool bracketed = false;
-  double a = x;            // g(a) has sign dir
-  double b = x;            // g(b) has sign -dir (valid once bracketed)
+  double a = x;  // g(a) has sign dir
+  double b = x;  // g(b) has sign -dir (valid once bracketed)
   double expand = 1.0;
   for (int it = 1; it <= max_iterations; ++it) {
     double cand;

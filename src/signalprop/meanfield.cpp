@@ -1,4 +1,5 @@
 #include "neurotheory/signalprop/meanfield.hpp"
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -6,10 +7,10 @@
 #include <vector>
 
 #include <boost/math/tools/roots.hpp>
-#include <fmt/format.h>
+
+#include "neurotheory/core/error.hpp"
 
 #include "attractor.hpp"
-#include "neurotheory/core/error.hpp"
 
 namespace nt::signalprop {
 namespace {
@@ -29,18 +30,24 @@ double depth_scale(double slope) {
 
 std::string to_string(solve_status status) {
   switch (status) {
-    case solve_status::converged: return "converged";
-    case solve_status::not_converged: return "not_converged";
-    case solve_status::diverged: return "diverged";
+    case solve_status::converged:
+      return "converged";
+    case solve_status::not_converged:
+      return "not_converged";
+    case solve_status::diverged:
+      return "diverged";
   }
   return "unknown";
 }
 
 std::string to_string(phase p) {
   switch (p) {
-    case phase::ordered: return "ordered";
-    case phase::critical: return "critical";
-    case phase::chaotic: return "chaotic";
+    case phase::ordered:
+      return "ordered";
+    case phase::critical:
+      return "critical";
+    case phase::chaotic:
+      return "chaotic";
   }
   return "unknown";
 }
@@ -111,8 +118,8 @@ fixed_point_result fixed_point(const network_params& params, const solver_option
     const auto m = activation_moments(act, q, quad);
     return detail::residual_and_slope{sw2 * m.phi2 + sb2 - q, sw2 * m.dq_phi2 - 1.0};
   };
-  const auto qs = detail::find_attractor(q_residual, solver.q0, 0.0, kInf, solver.tolerance,
-                                         solver.max_iterations, kQDivergence, 1e-2);
+  const auto qs = detail::find_attractor(q_residual, solver.q0, 0.0, kInf, solver.tolerance, solver.max_iterations,
+                                         kQDivergence, 1e-2);
   r.q_status = qs.status;
   r.q_iterations = qs.iterations;
   r.q_residual = qs.residual;
@@ -147,8 +154,8 @@ fixed_point_result fixed_point(const network_params& params, const solver_option
       const auto pm = activation_pair_moments(act, q, q, c * q, quad);
       return detail::residual_and_slope{1.0 - sw2 * (k_one - pm.phi_phi) / q - c, sw2 * pm.dphi_dphi - 1.0};
     };
-    const auto cs = detail::find_attractor(c_residual, solver.c0, -1.0, 1.0, solver.tolerance,
-                                           solver.max_iterations, kInf, 1.0);
+    const auto cs =
+        detail::find_attractor(c_residual, solver.c0, -1.0, 1.0, solver.tolerance, solver.max_iterations, kInf, 1.0);
     r.c_status = cs.status;
     r.c_iterations = cs.iterations;
     r.c_residual = cs.residual;
@@ -200,8 +207,7 @@ trajectory_result trajectory(const network_params& params, double q0_a, double q
   return t;
 }
 
-critical_line_result critical_line(const std::string& activation, const Eigen::ArrayXd& q_star,
-                                   int quadrature_order) {
+critical_line_result critical_line(const std::string& activation, const Eigen::ArrayXd& q_star, int quadrature_order) {
   const auto& act = activation_by_name(activation);
   const quadrature_options quad{quadrature_order, true};
   quad.validate();
@@ -246,8 +252,8 @@ critical_point_result critical_point(const std::string& activation, double sigma
     double root = fs[i - 1] == 0.0 ? xs[i - 1] : xs[i];
     if (fs[i - 1] != 0.0 && fs[i] != 0.0) {
       boost::uintmax_t iterations = 200;
-      const auto bracket = boost::math::tools::toms748_solve(
-          excess, xs[i - 1], xs[i], fs[i - 1], fs[i], boost::math::tools::eps_tolerance<double>(50), iterations);
+      const auto bracket = boost::math::tools::toms748_solve(excess, xs[i - 1], xs[i], fs[i - 1], fs[i],
+                                                             boost::math::tools::eps_tolerance<double>(50), iterations);
       root = 0.5 * (bracket.first + bracket.second);
     }
     r.found = true;
@@ -264,14 +270,18 @@ critical_point_result critical_point(const std::string& activation, double sigma
     r.sigma_w2 = 1.0 / m.dphi2;
     r.q_star = kNaN;
     r.chi1 = 1.0;
-    r.note = fmt::format("{}: chi_1 = sigma_w2 E[phi'^2] does not depend on q; at sigma_b2 = 0 every q is a "
-                         "fixed point (marginal)", activation);
+    r.note = fmt::format(
+        "{}: chi_1 = sigma_w2 E[phi'^2] does not depend on q; at sigma_b2 = 0 every q is a "
+        "fixed point (marginal)",
+        activation);
   } else if (!r.found) {
     r.sigma_w2 = kNaN;
     r.q_star = kNaN;
     r.chi1 = kNaN;
-    r.note = fmt::format("{} has no critical point at sigma_b2 = {} (sigma_b2(q*) never reaches it for q* in "
-                         "[1e-13, 5e8])", activation, format_value(sigma_b2));
+    r.note = fmt::format(
+        "{} has no critical point at sigma_b2 = {} (sigma_b2(q*) never reaches it for q* in "
+        "[1e-13, 5e8])",
+        activation, format_value(sigma_b2));
   }
   return r;
 }
@@ -320,8 +330,8 @@ depth_scales_result depth_scales(const depth_scales_options& options) {
   }
 #pragma omp parallel for schedule(dynamic, 1)
   for (Eigen::Index i = 0; i < n; ++i) {
-    const auto fp = fixed_point(network_params{options.activation, r.sigma_w2[i], options.sigma_b2,
-                                               options.quadrature_order});
+    const auto fp =
+        fixed_point(network_params{options.activation, r.sigma_w2[i], options.sigma_b2, options.quadrature_order});
     r.converged[i] = fp.converged() ? 1.0 : 0.0;
     if (!fp.converged()) continue;
     r.q_star[i] = fp.q_star;

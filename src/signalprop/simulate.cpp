@@ -94,7 +94,8 @@ simulation_result simulate(const simulation_options& options) {
     const Eigen::MatrixXd dirs = orthonormal_directions(input_stream, n, nq + 2 * nc);
     Eigen::MatrixXd x(n, k);
     const double sn = std::sqrt(static_cast<double>(n));
-    for (Eigen::Index i = 0; i < nq; ++i) x.col(i) = sn * std::sqrt(options.q0[static_cast<std::size_t>(i)]) * dirs.col(i);
+    for (Eigen::Index i = 0; i < nq; ++i)
+      x.col(i) = sn * std::sqrt(options.q0[static_cast<std::size_t>(i)]) * dirs.col(i);
     for (Eigen::Index p = 0; p < nc; ++p) {
       const double c = options.c0[static_cast<std::size_t>(p)];
       const double len = sn * std::sqrt(r.pair_q0);
@@ -188,7 +189,8 @@ simulation_result simulate(const simulation_options& options) {
   }
   r.c_theory.resize(depth + 1, nc);
   for (Eigen::Index p = 0; p < nc; ++p) {
-    const auto t = trajectory(params, r.pair_q0, r.pair_q0, options.c0[static_cast<std::size_t>(p)], static_cast<int>(depth));
+    const auto t =
+        trajectory(params, r.pair_q0, r.pair_q0, options.c0[static_cast<std::size_t>(p)], static_cast<int>(depth));
     r.c_theory.col(p) = t.c;
   }
 
@@ -196,7 +198,8 @@ simulation_result simulate(const simulation_options& options) {
     double z = 0.0;
     for (Eigen::Index i = 0; i < mean.size(); ++i) {
       const double s = sem(i);
-      if (std::isfinite(mean(i)) && std::isfinite(theory(i)) && s > 0.0) z = std::max(z, std::abs(mean(i) - theory(i)) / s);
+      if (std::isfinite(mean(i)) && std::isfinite(theory(i)) && s > 0.0)
+        z = std::max(z, std::abs(mean(i) - theory(i)) / s);
     }
     return z;
   };

@@ -15,11 +15,11 @@ enum class parity { none, odd, even };
 
 // Closed-form Gaussian moments of one pre-activation u ~ N(0, q).
 struct length_moments {
-  double phi2;       // E[phi(u)^2]
-  double dphi2;      // E[phi'(u)^2]
-  double dq_phi2;    // d/dq E[phi(u)^2]  (= E[phi'^2 + phi phi''], delta terms included)
-  double d2phi2;     // E[phi''(u)^2]     (+inf where phi'' has a delta function)
-  double phi_mean;   // E[phi(u)]
+  double phi2;      // E[phi(u)^2]
+  double dphi2;     // E[phi'(u)^2]
+  double dq_phi2;   // d/dq E[phi(u)^2]  (= E[phi'^2 + phi phi''], delta terms included)
+  double d2phi2;    // E[phi''(u)^2]     (+inf where phi'' has a delta function)
+  double phi_mean;  // E[phi(u)]
 };
 
 class activation {
@@ -46,16 +46,14 @@ class activation {
   [[nodiscard]] virtual bool smooth() const { return true; }
 
   // Closed forms where they exist (nullopt otherwise). u1 ~ N(0,q1), u2 ~ N(0,q2), E[u1 u2] = q12.
-  [[nodiscard]] virtual std::optional<length_moments> closed_length_moments(double /*q*/) const {
-    return std::nullopt;
-  }
+  [[nodiscard]] virtual std::optional<length_moments> closed_length_moments(double /*q*/) const { return std::nullopt; }
   // E[phi(u1) phi(u2)]
   [[nodiscard]] virtual std::optional<double> closed_kernel(double /*q1*/, double /*q2*/, double /*q12*/) const {
     return std::nullopt;
   }
   // E[phi'(u1) phi'(u2)]
   [[nodiscard]] virtual std::optional<double> closed_derivative_kernel(double /*q1*/, double /*q2*/,
-                                                                      double /*q12*/) const {
+                                                                       double /*q12*/) const {
     return std::nullopt;
   }
 };

@@ -22,7 +22,6 @@ void gaussian_matrix(rng::stream& stream, double sigma_w2, Eigen::Ref<Eigen::Mat
 // sigma_w times a Haar-random matrix with orthonormal columns (rows >= cols) or rows (rows < cols).
 void haar_orthogonal_matrix(rng::stream& stream, double sigma_w2, Eigen::Ref<Eigen::MatrixXd> out);
 // Dispatch on the ensemble.
-void random_weights(weight_ensemble ensemble, rng::stream& stream, double sigma_w2,
-                    Eigen::Ref<Eigen::MatrixXd> out);
+void random_weights(weight_ensemble ensemble, rng::stream& stream, double sigma_w2, Eigen::Ref<Eigen::MatrixXd> out);
 
 }  // namespace nt

@@ -42,8 +42,8 @@ std::string format_value(double value);
 
 // Throws invalid_argument unless lo <= value <= hi (bounds inclusive unless stated).
 void require_in_range(const char* field, double value, double lo, double hi);
-void require_positive(const char* field, double value);      // value > 0 (finite)
-void require_nonnegative(const char* field, double value);   // value >= 0 (finite)
+void require_positive(const char* field, double value);     // value > 0 (finite)
+void require_nonnegative(const char* field, double value);  // value >= 0 (finite)
 void require_at_least(const char* field, long long value, long long lo);
 
 }  // namespace nt

@@ -27,8 +27,8 @@ const gauss_hermite_rule& gauss_hermite(int order);
 // trapezoid rule on a uniform z grid whose spacing shrinks like 1/sqrt(q), spectrally accurate
 // (~1e-13) for analytic activations at any q, where Gauss-Hermite would need ~100 q nodes.
 struct quadrature_options {
-  int order = 0;                  // Gauss-Hermite nodes per dimension; 0 = automatic
-  bool use_closed_forms = true;   // exact forms where they exist (required for kinked activations)
+  int order = 0;                 // Gauss-Hermite nodes per dimension; 0 = automatic
+  bool use_closed_forms = true;  // exact forms where they exist (required for kinked activations)
   void validate() const;
   // The rule used at variance q (for a 1-D or a 2-D integral).
   [[nodiscard]] const gauss_hermite_rule& rule_for(double q, bool smooth, int dimensions) const;
@@ -42,11 +42,11 @@ double gaussian_pair_expectation(const std::function<double(double)>& f, const s
 
 // Moments of one pre-activation u ~ N(0, q) (all by quadrature unless closed forms are used):
 struct single_moments {
-  double phi2 = 0;       // E[phi^2]
-  double dphi2 = 0;      // E[phi'^2]
-  double dq_phi2 = 0;    // d/dq E[phi^2] = E[z phi phi'] / sqrt(q)  (integration by parts; valid at kinks)
-  double d2phi2 = 0;     // E[phi''^2] (smooth part only for kinked activations)
-  double phi_mean = 0;   // E[phi]
+  double phi2 = 0;      // E[phi^2]
+  double dphi2 = 0;     // E[phi'^2]
+  double dq_phi2 = 0;   // d/dq E[phi^2] = E[z phi phi'] / sqrt(q)  (integration by parts; valid at kinks)
+  double d2phi2 = 0;    // E[phi''^2] (smooth part only for kinked activations)
+  double phi_mean = 0;  // E[phi]
 };
 single_moments activation_moments(const activation& act, double q, const quadrature_options& quad);
 

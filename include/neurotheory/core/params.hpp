@@ -15,12 +15,9 @@ template <class Options>
 nlohmann::json to_json(const Options& options) {
   nlohmann::json j = nlohmann::json::object();
   // visit() is non-const so the CLI can bind to the fields; reading through it changes nothing.
-  const_cast<Options&>(options).visit([&j](const char* name, auto& field, const char* /*help*/) {
-    j[name] = field;
-  });
+  const_cast<Options&>(options).visit([&j](const char* name, auto& field, const char* /*help*/) { j[name] = field; });
   return j;
 }
-
 
 // Flag spelling of a field: sigma_w2 -> --sigma-w2.
 inline std::string flag_name(const char* field) {

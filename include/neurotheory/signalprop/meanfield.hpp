@@ -76,9 +76,9 @@ class mean_field {
 };
 
 struct solver_options {
-  double q0 = 1.0;          // input length q^0 the length iteration starts from
-  double c0 = 0.0;          // input correlation the correlation iteration starts from
-  double tolerance = 1e-13; // relative step tolerance of the fixed-point solves
+  double q0 = 1.0;           // input length q^0 the length iteration starts from
+  double c0 = 0.0;           // input correlation the correlation iteration starts from
+  double tolerance = 1e-13;  // relative step tolerance of the fixed-point solves
   int max_iterations = 500;
   void validate() const;
   template <class V>
@@ -109,8 +109,8 @@ struct fixed_point_options {
 struct fixed_point_result {
   double q_star = 0;
   double c_star = 0;
-  double chi1 = 0;          // slope of the correlation map at c = 1
-  double chi_c = 0;         // slope of the correlation map at c*
+  double chi1 = 0;   // slope of the correlation map at c = 1
+  double chi_c = 0;  // slope of the correlation map at c*
   double one_minus_chi_c = 0;
   double length_slope = 0;  // dV/dq at q* (= exp(-1/xi_q))
   double xi_q = 0;          // -1/ln(dV/dq); +inf when the slope is 1
@@ -137,7 +137,7 @@ inline constexpr double kCriticalTolerance = 1e-9;
 // Layer-by-layer theory for two inputs with q^0_a, q^0_b, input correlation c0 (layer 0 is the
 // input, layer 1 = W x^0 + b), plus the backward pass: gradient[l] = E|delta^l|^2 / E|delta^L|^2.
 struct trajectory_result {
-  Eigen::ArrayXd layer;     // 0..depth
+  Eigen::ArrayXd layer;  // 0..depth
   Eigen::ArrayXd q_a, q_b, c;
   Eigen::ArrayXd chi;       // chi at each layer's q_a (per-layer gradient factor)
   Eigen::ArrayXd gradient;  // squared gradient norm relative to the last layer
@@ -174,7 +174,7 @@ struct critical_point_result {
   bool found = false;
   double sigma_w2 = 0;
   double sigma_b2 = 0;
-  double q_star = 0;    // NaN where every q is a fixed point (relu at (2, 0))
+  double q_star = 0;  // NaN where every q is a fixed point (relu at (2, 0))
   double chi1 = 0;
   std::string note;
 };

@@ -20,11 +20,11 @@ struct simulation_options {
   int width = 1000;
   int depth = 20;
   std::string weights = "gaussian";
-  int seeds = 8;            // independent networks (replicates)
+  int seeds = 8;  // independent networks (replicates)
   std::uint64_t seed = 1;
   std::vector<double> q0 = {0.1, 1.0, 4.0};  // input lengths of the single inputs
   std::vector<double> c0 = {0.0, 0.5, 0.9};  // input correlations of the pairs
-  double pair_q0 = -1.0;    // input length of the pairs; < 0 = at the fixed point (q^1 = q*)
+  double pair_q0 = -1.0;                     // input length of the pairs; < 0 = at the fixed point (q^1 = q*)
   bool gradients = true;
 
   void validate() const;
@@ -44,9 +44,9 @@ struct simulation_options {
 };
 
 struct simulation_result {
-  Eigen::ArrayXd layer;                        // 0..depth
-  Eigen::ArrayXXd q_mean, q_sem, q_theory;     // (depth+1) x q0.size()
-  Eigen::ArrayXXd c_mean, c_sem, c_theory;     // (depth+1) x c0.size()
+  Eigen::ArrayXd layer;                     // 0..depth
+  Eigen::ArrayXXd q_mean, q_sem, q_theory;  // (depth+1) x q0.size()
+  Eigen::ArrayXXd c_mean, c_sem, c_theory;  // (depth+1) x c0.size()
   // growth[l] = |delta^l|^2 / |delta^{l+1}|^2 for l = 1..depth-1 (NaN elsewhere), per single input.
   Eigen::ArrayXXd gradient_mean, gradient_sem, gradient_theory;
   double pair_q0 = 0;

@@ -1,8 +1,8 @@
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "neurotheory/core/activation.hpp"
 #include "neurotheory/core/error.hpp"

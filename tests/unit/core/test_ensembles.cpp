@@ -1,13 +1,15 @@
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include <Eigen/Dense>
-#include <gtest/gtest.h>
 
-#include "../test_support.hpp"
 #include "neurotheory/core/ensembles.hpp"
 #include "neurotheory/core/error.hpp"
+
+#include "../test_support.hpp"
 
 namespace {
 

@@ -1,8 +1,8 @@
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdio>
 #include <numbers>
-
-#include <gtest/gtest.h>
 
 #include "neurotheory/core/error.hpp"
 #include "neurotheory/core/gaussian.hpp"
@@ -79,7 +79,8 @@ TEST(ActivationMoments, LengthDerivativeMatchesFiniteDifference) {
     for (double q : {0.2, 1.1, 5.0}) {
       const double h = 1e-5 * q;
       const quadrature_options quad{0, true};
-      const double fd = (nt::activation_moments(a, q + h, quad).phi2 - nt::activation_moments(a, q - h, quad).phi2) / (2 * h);
+      const double fd =
+          (nt::activation_moments(a, q + h, quad).phi2 - nt::activation_moments(a, q - h, quad).phi2) / (2 * h);
       EXPECT_NEAR(nt::activation_moments(a, q, quad).dq_phi2, fd, 1e-7) << name << " q=" << q;
     }
   }
@@ -104,8 +105,8 @@ TEST(ActivationMoments, ClosedFormsAgreeWithQuadrature) {
   // erf(1/sqrt(1.4)); relu's c-map at c = 0.3, sigma_w2 = 2 is 0.48274428 (arc-cosine kernel).
   EXPECT_NEAR(nt::activation_moments(activation_by_name("hard_tanh"), 0.7, {}).dphi2, 0.768002276, 1e-9);
   const double q = 1.3;
-  EXPECT_NEAR(2.0 * nt::activation_pair_moments(activation_by_name("relu"), q, q, 0.3 * q, {}).phi_phi / q,
-              0.48274428, 1e-8);
+  EXPECT_NEAR(2.0 * nt::activation_pair_moments(activation_by_name("relu"), q, q, 0.3 * q, {}).phi_phi / q, 0.48274428,
+              1e-8);
 }
 
 // The accuracy of quadrature on kinked activations, measured against their closed forms: it

@@ -1,9 +1,9 @@
+#include <gtest/gtest.h>
+
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "neurotheory/core/error.hpp"
 #include "neurotheory/core/io.hpp"
@@ -14,7 +14,10 @@ namespace fs = std::filesystem;
 
 struct temp_dir {
   fs::path path;
-  temp_dir() : path(fs::temp_directory_path() / ("nt_io_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" + std::to_string(reinterpret_cast<std::uintptr_t>(this)))) {
+  temp_dir()
+      : path(fs::temp_directory_path() /
+             ("nt_io_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+              std::to_string(reinterpret_cast<std::uintptr_t>(this)))) {
     fs::create_directories(path);
   }
   ~temp_dir() { fs::remove_all(path); }
@@ -38,7 +41,7 @@ TEST(Io, NpyRoundTripKeepsShapeAndRowMajorOrder) {
   EXPECT_EQ(bytes.substr(0, 6), "\x93NUMPY");
   EXPECT_NE(bytes.find("'shape': (3, 4)"), std::string::npos);
   EXPECT_NE(bytes.find("'fortran_order': False"), std::string::npos);
-  EXPECT_EQ((bytes.size() - 128 /* header padded to 64 bytes: 128 here */) , 12 * sizeof(double));
+  EXPECT_EQ((bytes.size() - 128 /* header padded to 64 bytes: 128 here */), 12 * sizeof(double));
   double second = 0;
   std::memcpy(&second, bytes.data() + 128 + sizeof(double), sizeof(double));
   EXPECT_EQ(second, 1.5);  // row-major: a(0, 1)

@@ -1,12 +1,13 @@
+#include <gtest/gtest.h>
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-#include <gtest/gtest.h>
-#include <omp.h>
+#include "neurotheory/core/random.hpp"
 
 #include "../test_support.hpp"
-#include "neurotheory/core/random.hpp"
 
 namespace {
 

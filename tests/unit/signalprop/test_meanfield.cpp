@@ -1,10 +1,10 @@
 // Mean-field theory against independent computations: values stated in the papers/notes, closed
 // forms (relu), plain iteration of the maps (a second method for the Newton solves), and the
 // measured decay rate of the iterated maps (for chi_c and the depth scales).
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <numbers>
-
-#include <gtest/gtest.h>
 
 #include "neurotheory/core/error.hpp"
 #include "neurotheory/signalprop/meanfield.hpp"

@@ -1,7 +1,7 @@
-#include <cmath>
-
 #include <gtest/gtest.h>
 #include <omp.h>
+
+#include <cmath>
 
 #include "neurotheory/core/error.hpp"
 #include "neurotheory/signalprop/phase_diagram.hpp"

@@ -1,10 +1,10 @@
 // Finite random networks against the mean-field theory. Each comparison allows 5 standard errors
 // of the mean over seeds plus the O(1/N) finite-width bias (bounded here by 5/N relative); with
 // ~100 comparisons per test a false alarm at 5 sigma is ~1e-4.
-#include <cmath>
-
 #include <gtest/gtest.h>
 #include <omp.h>
+
+#include <cmath>
 
 #include "neurotheory/core/error.hpp"
 #include "neurotheory/signalprop/simulate.hpp"
