@@ -1,6 +1,8 @@
 #include "neurotheory/core/parallel.hpp"
 #include <omp.h>
 
+#include <atomic>
+
 #include "neurotheory/core/error.hpp"
 
 extern "C" {
@@ -11,11 +13,20 @@ int openblas_get_num_threads(void);
 
 namespace nt {
 
-int thread_count() { return omp_get_max_threads(); }
+namespace {
+// One setting for the whole process: omp_set_num_threads() only affects the calling thread, so
+// every parallel region passes num_threads(thread_count()) instead.
+std::atomic<int>& pool_size() {
+  static std::atomic<int> size{omp_get_max_threads()};
+  return size;
+}
+}  // namespace
+
+int thread_count() { return pool_size().load(); }
 
 void set_thread_count(int threads) {
   require_at_least("threads", threads, 1);
-  omp_set_num_threads(threads);
+  pool_size().store(threads);
 }
 
 blas_single_thread::blas_single_thread() : previous_(openblas_get_num_threads()) {

@@ -9,6 +9,7 @@
 #include <boost/math/tools/roots.hpp>
 
 #include "neurotheory/core/error.hpp"
+#include "neurotheory/core/parallel.hpp"
 
 #include "attractor.hpp"
 
@@ -328,7 +329,7 @@ depth_scales_result depth_scales(const depth_scales_options& options) {
   for (auto* a : {&r.q_star, &r.c_star, &r.chi1, &r.chi_c, &r.one_minus_chi_c, &r.xi_q, &r.xi_c, &r.converged}) {
     a->setConstant(n, kNaN);
   }
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(thread_count())
   for (Eigen::Index i = 0; i < n; ++i) {
     const auto fp =
         fixed_point(network_params{options.activation, r.sigma_w2[i], options.sigma_b2, options.quadrature_order});

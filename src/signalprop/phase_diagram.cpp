@@ -51,7 +51,7 @@ phase_diagram_result phase_diagram(const phase_diagram_options& options) {
 
   long long converged = 0, failed = 0, chaotic = 0, iterations = 0;
   const blas_single_thread blas_guard;
-#pragma omp parallel for schedule(dynamic, 1) reduction(+ : converged, failed, chaotic, iterations)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(thread_count()) reduction(+ : converged, failed, chaotic, iterations)
   for (Eigen::Index i = 0; i < nw; ++i) {
     double q_start = options.q0;
     double c_start = options.c0;

@@ -7,7 +7,8 @@
 
 namespace nt {
 
-// Threads the pool uses (default: OMP_NUM_THREADS or the number of cores).
+// Threads the pool uses, process-wide (default: OMP_NUM_THREADS or the number of cores). Every
+// parallel region of the library runs with num_threads(thread_count()).
 int thread_count();
 void set_thread_count(int threads);
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "neurotheory/core/error.hpp"
+#include "neurotheory/core/parallel.hpp"
 #include "neurotheory/signalprop/phase_diagram.hpp"
 
 namespace {
@@ -79,11 +80,11 @@ TEST(PhaseDiagram, IndependentOfThreadCount) {
   o.sigma_w2_points = 9;
   o.sigma_b2_points = 4;
   o.spacing = "std";
-  omp_set_num_threads(1);
+  nt::set_thread_count(1);
   const auto a = sp::phase_diagram(o);
-  omp_set_num_threads(2);
+  nt::set_thread_count(2);
   const auto b = sp::phase_diagram(o);
-  omp_set_num_threads(omp_get_num_procs());
+  nt::set_thread_count(omp_get_num_procs());
   EXPECT_TRUE((a.q_star == b.q_star).all());
   EXPECT_TRUE((a.c_star == b.c_star || (a.c_star.isNaN() && b.c_star.isNaN())).all());
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "neurotheory/core/error.hpp"
+#include "neurotheory/core/parallel.hpp"
 #include "neurotheory/signalprop/simulate.hpp"
 
 namespace {
@@ -73,11 +74,11 @@ TEST(Simulate, SameSeedSameNumbersForAnyThreadCount) {
   auto o = base("gaussian", 1.5, 200);
   o.depth = 5;
   o.seeds = 5;
-  omp_set_num_threads(1);
+  nt::set_thread_count(1);
   const auto a = sp::simulate(o);
-  omp_set_num_threads(2);
+  nt::set_thread_count(2);
   const auto b = sp::simulate(o);
-  omp_set_num_threads(omp_get_num_procs());
+  nt::set_thread_count(omp_get_num_procs());
   EXPECT_TRUE((a.q_mean == b.q_mean).all());
   EXPECT_TRUE((a.c_mean == b.c_mean).all());
   o.seed = 2;
