@@ -6,6 +6,11 @@
 //   options_to_dict   struct -> dict
 //   options_fields    {name: {"default", "type", "help"}} for introspection
 //   options_doc       a docstring whose first line is the Python signature with the defaults
+#include <pybind11/eigen.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <deque>
@@ -13,11 +18,6 @@
 #include <string_view>
 #include <type_traits>
 #include <vector>
-
-#include <pybind11/eigen.h>
-#include <pybind11/numpy.h>
-#include <pybind11/pybind11.h>
-#include <pybind11/stl.h>
 
 #include "neurotheory/core/activation.hpp"
 

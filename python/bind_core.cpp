@@ -1,5 +1,7 @@
 // Python binding of nt:: core: activations, Gauss-Hermite quadrature and Gaussian expectations,
 // counter-based random streams, weight ensembles, thread count, result I/O.
+#include <pybind11/stl/filesystem.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -8,9 +10,6 @@
 #include <string>
 #include <vector>
 
-#include <pybind11/stl/filesystem.h>
-
-#include "bind_common.hpp"
 #include "neurotheory/core/activation.hpp"
 #include "neurotheory/core/ensembles.hpp"
 #include "neurotheory/core/error.hpp"
@@ -18,6 +17,8 @@
 #include "neurotheory/core/io.hpp"
 #include "neurotheory/core/parallel.hpp"
 #include "neurotheory/core/random.hpp"
+
+#include "bind_common.hpp"
 
 namespace nt::python {
 
@@ -40,9 +41,7 @@ c_array as_array(py::handle x, const char* what) {
   return a;
 }
 
-c_array empty_like(const c_array& a) {
-  return c_array(std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim()));
-}
+c_array empty_like(const c_array& a) { return c_array(std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim())); }
 
 std::span<double> span_of(c_array& a) { return {a.mutable_data(), static_cast<std::size_t>(a.size())}; }
 
@@ -73,9 +72,12 @@ py::object evaluate_one(const activation& act, py::handle x, int which) {
 
 std::string to_string(parity p) {
   switch (p) {
-    case parity::odd: return "odd";
-    case parity::even: return "even";
-    case parity::none: return "none";
+    case parity::odd:
+      return "odd";
+    case parity::even:
+      return "even";
+    case parity::none:
+      return "none";
   }
   return "none";
 }

@@ -3,11 +3,12 @@
 // results come back as dicts of floats, strings and NumPy arrays. Long computations release the GIL.
 #include <string>
 
-#include "bind_common.hpp"
 #include "neurotheory/core/error.hpp"
 #include "neurotheory/signalprop/meanfield.hpp"
 #include "neurotheory/signalprop/phase_diagram.hpp"
 #include "neurotheory/signalprop/simulate.hpp"
+
+#include "bind_common.hpp"
 
 namespace nt::python {
 namespace {
@@ -144,8 +145,7 @@ void bind_signalprop(py::module_& m) {
       .def_property_readonly(
           "params", [](const mean_field& mf) { return options_to_dict(mf.params()); },
           "The network parameters as a dict.")
-      .def_property_readonly("activation", &mean_field::act, py::return_value_policy::reference,
-                             "The Activation.")
+      .def_property_readonly("activation", &mean_field::act, py::return_value_policy::reference, "The Activation.")
       .def("length_map", py::vectorize(&mean_field::length_map), "q"_a,
            "Length map V(q) = sigma_w2 E[phi(sqrt(q) z)^2] + sigma_b2.")
       .def("length_slope", py::vectorize(&mean_field::length_slope), "q"_a, "dV/dq at q.")
@@ -167,8 +167,8 @@ void bind_signalprop(py::module_& m) {
       .def("__repr__", [](const mean_field& mf) {
         const auto& p = mf.params();
         return "MeanField(activation='" + p.activation + "', sigma_w2=" + format_value(p.sigma_w2) +
-               ", sigma_b2=" + format_value(p.sigma_b2) + ", quadrature_order=" +
-               std::to_string(p.quadrature_order) + ")";
+               ", sigma_b2=" + format_value(p.sigma_b2) + ", quadrature_order=" + std::to_string(p.quadrature_order) +
+               ")";
       });
 
   // ---- computations taking an options struct (keyword arguments from its visit()) ------------

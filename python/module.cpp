@@ -2,9 +2,10 @@
 // the one place where C++ exceptions become Python exceptions.
 #include <exception>
 
-#include "bind_common.hpp"
 #include "neurotheory/core/error.hpp"
 #include "neurotheory/core/io.hpp"
+
+#include "bind_common.hpp"
 
 namespace py = pybind11;
 
@@ -36,7 +37,8 @@ PYBIND11_MODULE(_neurotheory, m) {
     } catch (const nt::error& e) {
       raise(PyExc_RuntimeError, e.what());
     } catch (const nt::internal_error& e) {
-      raise(PyExc_RuntimeError, (std::string("neurotheory internal error (a bug, please report): ") + e.what()).c_str());
+      raise(PyExc_RuntimeError,
+            (std::string("neurotheory internal error (a bug, please report): ") + e.what()).c_str());
     }
   });
 
@@ -46,8 +48,9 @@ PYBIND11_MODULE(_neurotheory, m) {
 
   auto core = m.def_submodule("core", "Random streams, weight ensembles, activations, Gaussian expectations, I/O.");
   nt::python::bind_core(core);
-  auto signalprop = m.def_submodule(
-      "signalprop", "Mean-field signal propagation: length and correlation maps, fixed points, chi_1, depth scales, "
-                    "phase diagrams, critical initialisation, and finite-network simulation next to the theory.");
+  auto signalprop =
+      m.def_submodule("signalprop",
+                      "Mean-field signal propagation: length and correlation maps, fixed points, chi_1, depth scales, "
+                      "phase diagrams, critical initialisation, and finite-network simulation next to the theory.");
   nt::python::bind_signalprop(signalprop);
 }
