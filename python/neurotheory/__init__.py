@@ -23,8 +23,12 @@ __version__: str = _neurotheory.__version__
 
 def _check_numpy() -> None:
     # An extension built with pybind11 < 2.12 (Debian's 2.10) does not know NumPy 2's array layout:
-    # arrays would come back corrupted. Fail at import with the fix instead.
-    import numpy
+    # arrays would come back corrupted. Fail at import with the fix instead. Without numpy at all,
+    # importing still works (neurotheory.report then explains what to install).
+    try:
+        import numpy
+    except ImportError:
+        return
 
     if int(numpy.__version__.split(".")[0]) >= 2 and tuple(_neurotheory._pybind11_version) < (2, 12):
         raise ImportError(

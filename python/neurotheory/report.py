@@ -181,7 +181,7 @@ def fig_length_map(d: Data, path: str) -> None:
         ax.plot(q, v[:, i], color=colors[i], label=rf"theory $\mathcal{{V}}(q)$, $\sigma_w = {sw:g}$")
         ax.plot([q_star[i]], [q_star[i]], "o", ms=8, mfc="white", mec=colors[i], mew=2, zorder=5)
         ax.annotate(rf"$q^* = {q_star[i]:.3g}$", (q_star[i], q_star[i]),
-                    xytext=(10, 4) if q_star[i] < 1 else (6, -14), textcoords="offset points", color=colors[i])
+                    xytext=(10, 22) if q_star[i] < 1 else (6, -14), textcoords="offset points", color=colors[i])
         # Simulated map: (q^{l-1}, q^l) of the finite networks, layers >= 2 (layer 1 is linear in q^0).
         sel = tr["sigma_w"] == sw
         for q0 in np.unique(tr["q0"][sel]):
@@ -217,7 +217,8 @@ def fig_length_map(d: Data, path: str) -> None:
     ax.legend(handles=_legend_handles(entries), ncol=2, loc="upper right")
 
     gw, gb = d.npy("grid_sigma_w"), d.npy("grid_sigma_b")
-    qs = np.ma.masked_where(~(d.npy("grid_q_star") > 0), d.npy("grid_q_star"))
+    # q* = 0 where sigma_b = 0 and sigma_w <= 1 (the solver leaves round-off there): masked.
+    qs = np.ma.masked_where(~(d.npy("grid_q_star") > 1e-8), d.npy("grid_q_star"))
     ax = axes[1, 0]
     ax.grid(False)
     cmap = plt.get_cmap("viridis").copy()
@@ -565,6 +566,31 @@ def caption(name: str, meta: dict) -> str:
     return meta.get("title", name)
 
 
+def symbols_html(text: str) -> str:
+    """Escapes plain caption text and typesets the theory's names: sigma_w2 -> σ_w², chi_1 -> χ₁, ..."""
+    import re
+
+    out = html.escape(text)
+    rules = [
+        (r"\bsigma_([wb])2\b", r"σ<sub>\1</sub><sup>2</sup>"),
+        (r"\bsigma_([wb])\^2", r"σ<sub>\1</sub><sup>2</sup>"),
+        (r"\bsigma_([wb])\b", r"σ<sub>\1</sub>"),
+        (r"\bchi_(1|c)\b", r"χ<sub>\1</sub>"),
+        (r"\bxi_([qc])\b", r"ξ<sub>\1</sub>"),
+        (r"\bdelta\^\{l\+1\}", r"δ<sup>l+1</sup>"),
+        (r"\bdelta\^l\b", r"δ<sup>l</sup>"),
+        (r"\b([qc])\^\{l-1\}", r"\1<sup>l−1</sup>"),
+        (r"\b([qc])\^([0-9l])\b", r"\1<sup>\2</sup>"),
+        (r"\^2\b", r"<sup>2</sup>"),
+        (r"\bphi'", "φ′"),
+        (r"\bphi\b", "φ"),
+        (r"\bsqrt\(", "√("),
+    ]
+    for pattern, repl in rules:
+        out = re.sub(pattern, repl, out)
+    return out
+
+
 # --------------------------------------------------------------------------------------------------
 # Agreement tables
 
@@ -612,7 +638,7 @@ def agreement_html(agreement: dict) -> str:
             out.append(f"<tr><th>{html.escape(label)}</th><td>{html.escape(_fmt(value))}</td></tr>")
         out.append("</tbody></table>")
     for note in notes:
-        out.append(f'<p class="note">Compared: {html.escape(note)}. z = |simulation − theory| / standard error '
+        out.append(f'<p class="note">Compared: {symbols_html(note)}. z = |simulation − theory| / standard error '
                    "over networks; rms z ≈ 1 when the deviations are sampling noise.</p>")
     return "\n".join(out)
 
@@ -683,7 +709,7 @@ def build(directory: str) -> int:
                 part.append(f'<p class="error">The figure could not be drawn: {html.escape(type(e).__name__)}: '
                             f"{html.escape(str(e))}</p>")
                 status = 1
-        text = html.escape(caption(name, d.meta))
+        text = symbols_html(caption(name, d.meta))
         if figure_ok:
             part.append(f'<figure><img src="figures/{html.escape(figure_file)}" alt="{html.escape(title)}">'
                         f"<figcaption>{text}</figcaption></figure>")
@@ -755,9 +781,7 @@ def main(argv=None) -> int:
         print(f"neurotheory report: {os.path.join(directory, 'data', 'summary.json')} not found; "
               "run `neurotheory reproduce --out DIR` first", file=sys.stderr)
         return 2
-    status = build(directory)
-    print(os.path.join(directory, "index.html"))
-    return status
+    return build(directory)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ std::vector<signalprop::simulation_result> simulate_jobs(const std::vector<signa
   std::exception_ptr failure;
   const blas_single_thread blas_guard;
   const auto n = static_cast<long long>(jobs.size());
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(thread_count())
   for (long long k = 0; k < n; ++k) {
     const std::size_t i = order[static_cast<std::size_t>(k)];
     try {
@@ -235,13 +235,9 @@ decay_fit fit_decay(const std::vector<decay_side>& sides, int first, int last, d
   return f;
 }
 
-void write_vector(const std::filesystem::path& path, const Eigen::ArrayXd& v) {
-  io::write_npy(path, v);
-}
+void write_vector(const std::filesystem::path& path, const Eigen::ArrayXd& v) { io::write_npy(path, v); }
 
-void write_matrix(const std::filesystem::path& path, const Eigen::ArrayXXd& m) {
-  io::write_npy(path, m);
-}
+void write_matrix(const std::filesystem::path& path, const Eigen::ArrayXXd& m) { io::write_npy(path, m); }
 
 std::vector<double> to_vector(const Eigen::ArrayXd& a) { return {a.data(), a.data() + a.size()}; }
 

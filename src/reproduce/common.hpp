@@ -20,8 +20,8 @@ inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // What one reproduction hands back to run().
 struct reproduction_output {
-  nlohmann::json config;     // every parameter (goes into meta.json's metadata block)
-  nlohmann::json agreement;  // theory-vs-simulation numbers (meta.json and summary.json)
+  nlohmann::json config;                            // every parameter (goes into meta.json's metadata block)
+  nlohmann::json agreement;                         // theory-vs-simulation numbers (meta.json and summary.json)
   nlohmann::json extra = nlohmann::json::object();  // further meta.json entries (files, notes)
 };
 
@@ -80,7 +80,7 @@ struct decay_fit {
   double xi_se = kNaN;             // jackknife over networks
   double xi_theory_window = kNaN;  // the theory's trajectories fitted the same way on the same windows
   int first = 0;
-  std::vector<int> last;           // per side: last layer of the window (first - 1: side unused)
+  std::vector<int> last;  // per side: last layer of the window (first - 1: side unused)
   [[nodiscard]] int points() const;
 };
 // Windows start at `first` and end at the last layer before |mean| first drops below `threshold`
@@ -99,9 +99,9 @@ nlohmann::json json_number(double v);  // null for NaN/inf
 // Sizes the reproductions share.
 struct sizes {
   int width;
-  int replicates;          // Gaussian-weight networks per configuration
+  int replicates;  // Gaussian-weight networks per configuration
   int orthogonal_replicates;
-  int copies;              // identical inputs per network (averaged within the network)
+  int copies;  // identical inputs per network (averaged within the network)
 };
 sizes sizes_for(const reproduce_options& options);
 

@@ -5,8 +5,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "common.hpp"
 #include "neurotheory/signalprop/meanfield.hpp"
+
+#include "common.hpp"
 
 namespace nt::reproduce::detail {
 
@@ -16,11 +17,11 @@ reproduction_output depth_scales(const context& ctx) {
   const auto sz = sizes_for(opt);
   const double sigma_b2 = 0.05;
   const double w_min = 1.0, w_max = 4.0;
-  const std::vector<double> sim_w2 =
-      opt.quick ? std::vector<double>{1.2, 1.5, 2.2, 3.0} : std::vector<double>{1.1, 1.3, 1.5, 1.65, 2.0, 2.4, 2.9, 3.6};
+  const std::vector<double> sim_w2 = opt.quick ? std::vector<double>{1.2, 1.5, 2.2, 3.0}
+                                               : std::vector<double>{1.1, 1.3, 1.5, 1.65, 2.0, 2.4, 2.9, 3.6};
   const int replicates = opt.quick ? 8 : 6;
-  const int copies = 16;           // identical inputs per network, averaged within it (cheap: one GEMM)
-  const double threshold = 3.0;    // fitting window: |displacement| above 3 standard errors
+  const int copies = 16;                 // identical inputs per network, averaged within it (cheap: one GEMM)
+  const double threshold = 3.0;          // fitting window: |displacement| above 3 standard errors
   const double c_offset_ordered = 0.02;  // ordered phase: c^1 = 1 - 0.02
   const double c_offset_chaotic = 0.2;   // chaotic phase: c^1 = c* -+ 0.2
   const double q_ratio = 2.0;            // single inputs at q^1 = 2 q* and q* / 2
@@ -101,7 +102,8 @@ reproduction_output depth_scales(const context& ctx) {
     o.c0.clear();
     // q^1 = sigma_w2 q^0 + sigma_b2 and c^1 = (sigma_w2 c0 q^0 + sigma_b2) / q* with q^1 = q*.
     for (double q1 : pt.q1) o.q0.insert(o.q0.end(), static_cast<std::size_t>(copies), (q1 - sigma_b2) / p.sigma_w2);
-    for (double c1 : pt.c1) o.c0.insert(o.c0.end(), static_cast<std::size_t>(copies), (c1 * qs - sigma_b2) / (qs - sigma_b2));
+    for (double c1 : pt.c1)
+      o.c0.insert(o.c0.end(), static_cast<std::size_t>(copies), (c1 * qs - sigma_b2) / (qs - sigma_b2));
     for (int r = 0; r < replicates; ++r) {
       o.seed = derive_seed(opt.seed, {3, k, static_cast<std::uint64_t>(r)});
       seeds.push_back(o.seed);
@@ -242,7 +244,9 @@ reproduction_output depth_scales(const context& ctx) {
                 {"copies_per_input", copies},
                 {"weights", "gaussian"},
                 {"simulation_seeds", seeds},
-                {"pairs", "inputs at q^1 = q*; ordered: c^1 = 1 - 0.02; chaotic: two sides, c^1 = c* - 0.2 and c* + min(0.2, 0.6 (1 - c*))"},
+                {"pairs",
+                 "inputs at q^1 = q*; ordered: c^1 = 1 - 0.02; chaotic: two sides, c^1 = c* - 0.2 and c* + min(0.2, "
+                 "0.6 (1 - c*))"},
                 {"singles", "two sides: q^1 = 2 q* and q* / 2"},
                 {"fit",
                  "weighted least squares of log|mean displacement| on layer l, weights (mean/sem)^2, per side; "

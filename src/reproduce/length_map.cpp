@@ -3,9 +3,11 @@
 // and the number of layers q^l needs to come within 1% of q*.
 #include <cmath>
 
-#include "common.hpp"
+#include "neurotheory/core/parallel.hpp"
 #include "neurotheory/signalprop/meanfield.hpp"
 #include "neurotheory/signalprop/phase_diagram.hpp"
+
+#include "common.hpp"
 
 namespace nt::reproduce::detail {
 
@@ -21,8 +23,8 @@ reproduction_output length_map(const context& ctx) {
   const int map_points = opt.quick ? 76 : 301;
   const double map_q_max = 15.0;
   const int grid_points = opt.quick ? 30 : 80;
-  const double grid_q0 = 1.0;      // (D) starts every grid point from q^0 = 1
-  const double tolerance = 0.01;   // (D) "within 1% of q*"
+  const double grid_q0 = 1.0;     // (D) starts every grid point from q^0 = 1
+  const double tolerance = 0.01;  // (D) "within 1% of q*"
   const int max_layers = 50;
   const auto nw = static_cast<Eigen::Index>(sigma_w.size());
   const auto nq = static_cast<Eigen::Index>(q0.size());
@@ -120,7 +122,7 @@ reproduction_output length_map(const context& ctx) {
   const auto grid = phase_diagram(pd);
   Eigen::ArrayXXd layers = Eigen::ArrayXXd::Constant(grid.q_star.rows(), grid.q_star.cols(), kNaN);
   const auto rows = static_cast<long long>(grid.q_star.rows());
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(thread_count())
   for (long long i = 0; i < rows; ++i) {
     for (Eigen::Index j = 0; j < grid.q_star.cols(); ++j) {
       const double qs = grid.q_star(i, j);

@@ -1,11 +1,13 @@
 // The order-to-chaos phase diagram of tanh networks: chi_1 and c* over (sigma_w2, sigma_b2) with
 // the critical line chi_1 = 1 [P16 Fig. 2D; S17 Fig. 1], and chi_1 measured in finite networks as
 // the squared-gradient growth per layer at the fixed point (S17 eq. 15) along two slices.
+#include "neurotheory/signalprop/phase_diagram.hpp"
+
 #include <cmath>
 
-#include "common.hpp"
 #include "neurotheory/signalprop/meanfield.hpp"
-#include "neurotheory/signalprop/phase_diagram.hpp"
+
+#include "common.hpp"
 
 namespace nt::reproduce::detail {
 
@@ -18,8 +20,8 @@ reproduction_output phase_diagram(const context& ctx) {
   const int coarse = opt.quick ? 16 : 60;
   const int slice_points = opt.quick ? 80 : 300;
   const int line_points = opt.quick ? 120 : 400;
-  const std::vector<double> slices = {0.05, 0.3};                  // sigma_b2 of the 1-D cuts
-  const std::vector<double> sim_w2 = {0.8, 1.4, 2.0, 2.8, 3.8};     // simulated sigma_w2 on each cut
+  const std::vector<double> slices = {0.05, 0.3};                // sigma_b2 of the 1-D cuts
+  const std::vector<double> sim_w2 = {0.8, 1.4, 2.0, 2.8, 3.8};  // simulated sigma_w2 on each cut
   const int depth = 4;
   const int replicates = opt.quick ? 8 : 6;
 
@@ -161,14 +163,15 @@ reproduction_output phase_diagram(const context& ctx) {
                 {"weights", "gaussian"},
                 {"simulation_seeds", seeds},
                 {"measured", "chi_1 = mean over layers 1..depth-1 of |delta^l|^2/|delta^{l+1}|^2, inputs at q^1 = q*"}};
-  out.agreement = {{"chi1", to_json(chi_stats)},
-                   {"N", sz.width},
-                   {"networks", replicates * static_cast<int>(points)},
-                   {"replicates", replicates},
-                   {"critical_line_max_abs_chi1_minus_1", line_max_dev},
-                   {"critical_line_points_checked", line_checked},
-                   {"grid_failed_points", pa.failed_points + pb.failed_points},
-                   {"compared", "chi_1 measured as gradient growth per layer at q*, vs sigma_w2 E[phi'(sqrt(q*) z)^2]"}};
+  out.agreement = {
+      {"chi1", to_json(chi_stats)},
+      {"N", sz.width},
+      {"networks", replicates * static_cast<int>(points)},
+      {"replicates", replicates},
+      {"critical_line_max_abs_chi1_minus_1", line_max_dev},
+      {"critical_line_points_checked", line_checked},
+      {"grid_failed_points", pa.failed_points + pb.failed_points},
+      {"compared", "chi_1 measured as gradient growth per layer at q*, vs sigma_w2 E[phi'(sqrt(q*) z)^2]"}};
   out.extra = {{"critical_points", critical},
                {"files",
                 {{"sigma_w2.npy, sigma_b2.npy", "axes of chi1.npy and q_star.npy (rows sigma_w2, columns sigma_b2)"},

@@ -3,11 +3,12 @@
 #include <chrono>
 #include <filesystem>
 
-#include "common.hpp"
 #include "neurotheory/core/error.hpp"
 #include "neurotheory/core/io.hpp"
 #include "neurotheory/core/parallel.hpp"
 #include "neurotheory/core/params.hpp"
+
+#include "common.hpp"
 
 namespace nt::reproduce {
 namespace {

@@ -1,5 +1,6 @@
 // nt::reproduce::run with the quick sizes: the files it writes, their metadata, and the measured
 // theory-vs-simulation agreement, whose bounds follow from the number of networks and points compared.
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -11,7 +12,6 @@
 #include <string>
 
 #include <boost/math/distributions/students_t.hpp>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "neurotheory/core/error.hpp"
