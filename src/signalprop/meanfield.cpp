@@ -160,7 +160,8 @@ fixed_point_result fixed_point(const network_params& params, const solver_option
     r.c_status = cs.status;
     r.c_iterations = cs.iterations;
     r.c_residual = cs.residual;
-    r.c_star = cs.x;
+    // Converged onto the trivial fixed point from below: report it exactly.
+    r.c_star = (cs.status == solve_status::converged && 1.0 - cs.x <= 8.0 * solver.tolerance) ? 1.0 : cs.x;
   }
   if (r.c_status != solve_status::converged) {
     r.chi_c = r.one_minus_chi_c = r.xi_c = kNaN;
