@@ -3,6 +3,7 @@
 // --json / --out conventions, atomic result folders, progress on stderr, and exit codes
 // (0 success, 2 bad input, 1 other failure).
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -42,6 +43,22 @@ struct output_flags {
   std::string out;
   void add(CLI::App& app, const std::string& default_out);
 };
+
+// Registers `name` under `group` with flags from Options' fields plus --json and --out (default
+// neurotheory-out/<name>); when used, validates the options (before anything is written) and
+// calls run(options, flags).
+template <class Options, class Run>
+void add_command(CLI::App& group, const std::string& name, const std::string& help, Run run) {
+  auto* cmd = group.add_subcommand(name, help);
+  auto options = std::make_shared<Options>();
+  auto flags = std::make_shared<output_flags>();
+  add_fields(*cmd, *options);
+  flags->add(*cmd, "neurotheory-out/" + name);
+  cmd->callback([options, flags, run] {
+    options->validate();
+    run(*options, *flags);
+  });
+}
 
 // Prints the result: with --json one JSON object (scalars + "parameters") on stdout and nothing
 // else; otherwise the human summary lines.
