@@ -65,27 +65,37 @@ w1_checksums checksums(const nt::signalprop::phase_diagram_result& r) {
 
 // Nanoseconds each thread of this process spent runnable but waiting for a CPU
 // (/proc/self/task/*/schedstat, as peers_common.py reads it); empty where unavailable.
-std::map<std::string, double> wait_ns() {
-  std::map<std::string, double> out;
+struct sched_times {
+  double run_ns = 0;
+  double wait_ns = 0;
+};
+
+std::map<std::string, sched_times> thread_sched_times() {
+  std::map<std::string, sched_times> out;
   std::error_code ec;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
     std::ifstream f(task.path() / "schedstat");
-    double run = 0, wait = 0;
-    if (f >> run >> wait) out[task.path().filename().string()] = wait;
+    sched_times t;
+    if (f >> t.run_ns >> t.wait_ns) out[task.path().filename().string()] = t;
   }
   return out;
 }
 
-// wait_frac: the summed queueing time of our threads over the wall time (0 = never waited; a
-// figure is trustworthy only when it is about 0, see ../shared/peers/README.md).
-double wait_fraction(const std::map<std::string, double>& before, const std::map<std::string, double>& after,
+// wait_frac: the summed queueing time of the threads that computed, over the wall time (0 = never
+// waited; a figure is trustworthy only when it is about 0, see ../shared/peers/README.md). Threads
+// that ran under 2% of the wall time are idle helpers (OpenBLAS's pool spins on sched_yield and
+// counts as runnable) and are left out.
+double wait_fraction(const std::map<std::string, sched_times>& before, const std::map<std::string, sched_times>& after,
                      double wall_s) {
+  if (!(wall_s > 0)) return 0.0;
   double wait = 0;
-  for (const auto& [tid, w] : after) {
+  for (const auto& [tid, t] : after) {
     const auto it = before.find(tid);
-    wait += w - (it == before.end() ? 0.0 : it->second);
+    const sched_times t0 = it == before.end() ? sched_times{} : it->second;
+    if ((t.run_ns - t0.run_ns) * 1e-9 < 0.02 * wall_s) continue;
+    wait += t.wait_ns - t0.wait_ns;
   }
-  return wall_s > 0 ? wait * 1e-9 / wall_s : 0.0;
+  return wait * 1e-9 / wall_s;
 }
 
 [[noreturn]] void usage(const char* msg) {
@@ -123,12 +133,12 @@ int main(int argc, char** argv) {
     double wait_frac = 0;
     nt::signalprop::phase_diagram_result r;
     for (int k = 0; k < repeat; ++k) {
-      const auto w0 = wait_ns();
+      const auto w0 = thread_sched_times();
       const auto t0 = std::chrono::steady_clock::now();
       r = nt::signalprop::phase_diagram(options);
       const auto t1 = std::chrono::steady_clock::now();
       times.push_back(std::chrono::duration<double>(t1 - t0).count());
-      if (k == 0) wait_frac = wait_fraction(w0, wait_ns(), times.back());
+      if (k == 0) wait_frac = wait_fraction(w0, thread_sched_times(), times.back());
     }
     const double cold = times.front();
     std::sort(times.begin(), times.end());

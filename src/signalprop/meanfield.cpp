@@ -149,9 +149,10 @@ fixed_point_result fixed_point(const network_params& params, const solver_option
     const double q = r.q_star;
     // C(c) = 1 - sigma_w2 (K(1) - K(c)) / q* with K from one quadrature rule: C(1) = 1 holds exactly,
     // so quadrature error (sizeable for kinked phi in 2-D) cannot create a spurious c* next to 1.
-    const double k_one = activation_pair_moments(act, q, q, q, quad).phi_phi;
+    double k_one = kNaN;  // computed on first use: a start at c0 = 1 never needs the 2-D rule
     auto c_residual = [&](double c) {
       if (c >= 1.0) return detail::residual_and_slope{0.0, r.chi1 - 1.0};  // c = 1 is always fixed
+      if (std::isnan(k_one)) k_one = activation_pair_moments(act, q, q, q, quad).phi_phi;
       const auto pm = activation_pair_moments(act, q, q, c * q, quad);
       return detail::residual_and_slope{1.0 - sw2 * (k_one - pm.phi_phi) / q - c, sw2 * pm.dphi_dphi - 1.0};
     };

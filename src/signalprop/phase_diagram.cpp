@@ -73,7 +73,10 @@ phase_diagram_result phase_diagram(const phase_diagram_options& options) {
         r.chi1(i, j) = fp.chi1;
         r.xi_q(i, j) = fp.xi_q;
         if (fp.chi1 > 1.0) ++chaotic;
-        q_start = fp.q_star;
+        // First-order predictor for the next sigma_b2: dq*/dsigma_b2 = 1 / (1 - V'(q*)).
+        const double next_db = j + 1 < nb ? r.sigma_b2[j + 1] - r.sigma_b2[j] : 0.0;
+        const double predicted = fp.q_star + next_db / (1.0 - fp.length_slope);
+        q_start = (fp.length_slope < 1.0 && predicted > 0.0) ? predicted : fp.q_star;
       }
       if (fp.converged()) {
         ++converged;
