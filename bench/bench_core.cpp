@@ -239,13 +239,7 @@ void register_all() {
       ->UseRealTime();
 }
 
-}  // namespace
+// Registered at static initialisation, before benchmark_main's main() runs.
+[[maybe_unused]] const bool registered = (register_all(), true);
 
-int main(int argc, char** argv) {
-  register_all();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+}  // namespace
