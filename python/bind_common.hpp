@@ -27,6 +27,8 @@ namespace py = pybind11;
 
 void bind_core(py::module_& m);
 void bind_signalprop(py::module_& m);
+void bind_isometry(py::module_& m);
+void bind_expressivity(py::module_& m);
 
 // An activation given either as an `Activation` object or by name.
 const activation& resolve_activation(py::handle obj);
@@ -174,6 +176,14 @@ py::dict options_fields() {
     d[name] = f;
   });
   return d;
+}
+
+// An options struct filled from a call's arguments (TypeError for unknown names or wrong types).
+template <class Options>
+Options options_from(const py::args& args, const py::kwargs& kwargs, const char* function) {
+  Options options;
+  fill_options(options, args, kwargs, function);
+  return options;
 }
 
 // Docstrings built at run time must outlive the module's function objects.

@@ -121,13 +121,6 @@ py::dict to_dict(simulation_result&& r, const simulation_options& options) {
   return d;
 }
 
-template <class Options>
-Options options_from(const py::args& args, const py::kwargs& kwargs, const char* function) {
-  Options options;
-  fill_options(options, args, kwargs, function);
-  return options;
-}
-
 }  // namespace
 
 void bind_signalprop(py::module_& m) {

@@ -53,4 +53,14 @@ PYBIND11_MODULE(_neurotheory, m) {
                       "Mean-field signal propagation: length and correlation maps, fixed points, chi_1, depth scales, "
                       "phase diagrams, critical initialisation, and finite-network simulation next to the theory.");
   nt::python::bind_signalprop(signalprop);
+  auto isometry = m.def_submodule(
+      "isometry",
+      "Dynamical isometry: spectra of input-output Jacobians by free probability and by simulation, the large-depth "
+      "universality classes, and the initialization designer.");
+  nt::python::bind_isometry(isometry);
+  auto expressivity = m.def_submodule(
+      "expressivity",
+      "Expressivity through transient chaos: length, curvature and Grassmannian length of manifolds through deep "
+      "random networks, trajectory length, pattern transitions and linear regions.");
+  nt::python::bind_expressivity(expressivity);
 }

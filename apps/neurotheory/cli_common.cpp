@@ -2,7 +2,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <iostream>
+
+#include "neurotheory/core/io.hpp"
 
 namespace nt::cli {
 
@@ -24,6 +27,23 @@ void emit(const output_flags& flags, const nlohmann::json& scalars, const nlohma
   }
   for (const auto& line : summary) std::cout << line << "\n";
   std::cout << fmt::format("results written to {}/", flags.out) << std::endl;
+}
+
+nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+std::string fmt_double(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : fmt::format("{}", v); }
+
+std::vector<double> to_vector(const Eigen::ArrayXd& a) { return {a.data(), a.data() + a.size()}; }
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void write_meta(const std::filesystem::path& dir, const std::string& command, const nlohmann::json& config,
+                const nlohmann::json& results) {
+  nlohmann::json meta = io::metadata(command, config);
+  meta["results"] = results;
+  io::write_json(dir / "meta.json", meta);
 }
 
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) != 0; }

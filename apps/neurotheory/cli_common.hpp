@@ -2,6 +2,7 @@
 // Shared plumbing of the CLI: flags generated from the parameter structs' visit() lists, the
 // --json / --out conventions, atomic result folders, progress on stderr, and exit codes
 // (0 success, 2 bad input, 1 other failure).
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <Eigen/Core>
 #include <nlohmann/json.hpp>
 
 #include "neurotheory/core/params.hpp"
@@ -65,6 +67,16 @@ void add_command(CLI::App& group, const std::string& name, const std::string& he
 void emit(const output_flags& flags, const nlohmann::json& scalars, const nlohmann::json& parameters,
           const std::vector<std::string>& summary);
 
+// JSON number: NaN and infinities become null (JSON has neither).
+nlohmann::json number(double v);
+// %.6g, or "inf"/"nan".
+std::string fmt_double(double v);
+std::vector<double> to_vector(const Eigen::ArrayXd& a);
+double seconds_since(std::chrono::steady_clock::time_point t0);
+// DIR/meta.json: provenance (command, configuration, version) plus the results.
+void write_meta(const std::filesystem::path& dir, const std::string& command, const nlohmann::json& config,
+                const nlohmann::json& results);
+
 // True when stderr is a terminal (progress is shown only then).
 bool stderr_is_terminal();
 void progress(const std::string& message);
@@ -72,5 +84,7 @@ void progress(const std::string& message);
 void register_signalprop(CLI::App& app);
 void register_reproduce(CLI::App& app);
 void register_activations(CLI::App& app);
+void register_isometry(CLI::App& app);
+void register_expressivity(CLI::App& app);
 
 }  // namespace nt::cli

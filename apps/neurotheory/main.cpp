@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", nt::io::version());
   nt::cli::register_signalprop(app);
+  nt::cli::register_isometry(app);
+  nt::cli::register_expressivity(app);
   nt::cli::register_reproduce(app);
   nt::cli::register_activations(app);
   try {

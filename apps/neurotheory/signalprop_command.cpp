@@ -21,23 +21,6 @@ namespace sp = nt::signalprop;
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-std::vector<double> to_vector(const Eigen::ArrayXd& a) { return {a.data(), a.data() + a.size()}; }
-
-// Number for JSON: NaN and infinities become null (JSON has neither).
-json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-
-std::string fmt_double(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : fmt::format("{}", v); }
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-void write_meta(const fs::path& dir, const std::string& command, const json& config, const json& results) {
-  json meta = io::metadata(command, config);
-  meta["results"] = results;
-  io::write_json(dir / "meta.json", meta);
-}
-
 json fixed_point_json(const sp::fixed_point_result& r) {
   return json{{"q_star", number(r.q_star)},
               {"c_star", number(r.c_star)},

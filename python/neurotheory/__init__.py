@@ -5,8 +5,12 @@ The C++ library is exposed module by module, mirroring its namespaces:
 - ``neurotheory.core``: random streams, weight ensembles, activations, Gaussian expectations, I/O.
 - ``neurotheory.signalprop``: mean-field signal propagation (fixed points, chi_1, depth scales,
   phase diagrams, critical initialisation, finite-network simulation).
+- ``neurotheory.isometry``: Jacobian spectra by free probability and by simulation, universality
+  classes, the initialization designer (``neurotheory.isometry.design``).
+- ``neurotheory.expressivity``: a great circle or any curve through deep random networks (length,
+  curvature, Grassmannian length, transitions, linear regions), theory next to simulation.
 
-Every public name of those modules is also available here, e.g. ``neurotheory.fixed_point``.
+Every public name of core and signalprop is also available here, e.g. ``neurotheory.fixed_point``.
 Errors: a parameter out of range raises ValueError (with a ``field`` attribute naming it), an I/O
 failure OSError, a wrong keyword or type TypeError.
 """
@@ -16,7 +20,7 @@ from __future__ import annotations
 import sys as _sys
 
 from . import _neurotheory
-from ._neurotheory import core, signalprop
+from ._neurotheory import core, expressivity, isometry, signalprop
 
 __version__: str = _neurotheory.__version__
 
@@ -43,6 +47,8 @@ _check_numpy()
 # `import neurotheory.core` / `from neurotheory.signalprop import fixed_point` work like real modules.
 _sys.modules[__name__ + ".core"] = core
 _sys.modules[__name__ + ".signalprop"] = signalprop
+_sys.modules[__name__ + ".isometry"] = isometry
+_sys.modules[__name__ + ".expressivity"] = expressivity
 
 
 def _public(module) -> list[str]:
@@ -53,6 +59,6 @@ for _module in (core, signalprop):
     for _name in _public(_module):
         globals()[_name] = getattr(_module, _name)
 
-__all__ = ["core", "signalprop", "__version__", *_public(core), *_public(signalprop)]
+__all__ = ["core", "signalprop", "isometry", "expressivity", "__version__", *_public(core), *_public(signalprop)]
 
 del _module, _name

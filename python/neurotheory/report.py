@@ -27,6 +27,9 @@ INSTALL_HINT = "apt-get install python3-matplotlib python3-numpy"
 # Papers, cited in titles and captions.
 P16 = "Poole, Lahiri, Raghu, Sohl-Dickstein & Ganguli, NIPS 2016 (arXiv:1606.05340)"
 S17 = "Schoenholz, Gilmer, Ganguli & Sohl-Dickstein, ICLR 2017 (arXiv:1611.01232)"
+PE17 = "Pennington, Schoenholz & Ganguli, NIPS 2017 (arXiv:1711.04735)"
+R17 = "Raghu, Poole, Kleinberg, Ganguli & Sohl-Dickstein, ICML 2017 (arXiv:1606.05336)"
+PE18 = "Pennington, Schoenholz & Ganguli, AISTATS 2018 (arXiv:1802.09979)"
 
 
 def _import_plotting():
@@ -471,11 +474,349 @@ def fig_trajectories(d: Data, path: str) -> None:
     plt.close(fig)
 
 
+# ---- isometry -------------------------------------------------------------------------------------
+
+def _atoms_of(table, mask):
+    """[(location, mass)] of the rows selected by mask."""
+    return [(float(x), float(m)) for x, m in zip(table["location"][mask], table["mass"][mask])]
+
+
+def _spectrum_panel(ax, lam_grid, rho, samples, atoms, color="C0", bins=60, label_theory="free probability",
+                    label_sim="finite networks"):
+    """Histogram of lambda with the theory's density; wide spectra on a log axis (density of log10 lambda).
+
+    Point masses are listed in a box (theory mass, and the fraction of samples there) and left out of the
+    histogram, which shows the continuous part with the normalisation of the theory's continuous part."""
+    import numpy as np
+
+    samples = np.asarray(samples, dtype=float).ravel()
+    rho = np.asarray(rho, dtype=float)
+    lam_grid = np.asarray(lam_grid, dtype=float)
+    n = max(samples.size, 1)
+    top = np.nanmax(lam_grid) if lam_grid.size else np.max(samples)
+    keep = samples > 1e-12 * max(top, 1e-300)
+    notes = []
+    for loc, m in atoms:
+        if loc <= 1e-12 * top:
+            notes.append(f"atom at 0: {m:.3g} (sim {1.0 - keep.mean():.3g})")
+        elif m > 1e-6:
+            at = np.abs(samples - loc) <= 1e-6 * loc
+            notes.append(f"atom at {loc:.4g}: {m:.3g} (sim {at.mean():.3g})")
+            keep &= ~at
+    positive = samples[keep]
+    finite = np.isfinite(rho) & (lam_grid > 0)
+    wide = positive.size > 0 and top / max(np.median(positive), 1e-300) > 40.0
+    if wide:
+        x = np.log10(positive)
+        lo = min(np.min(x), np.log10(lam_grid[finite]).min()) if finite.any() else np.min(x)
+        counts, edges = np.histogram(x, bins=bins, range=(lo, np.log10(top * 1.05)))
+        heights = counts / n / np.diff(edges)
+        ax.bar(edges[:-1], heights, width=np.diff(edges), align="edge", color=color, alpha=0.35, label=label_sim)
+        curve = rho[finite] * lam_grid[finite] * np.log(10.0)
+        ax.plot(np.log10(lam_grid[finite]), curve, color="k", lw=1.2, label=label_theory)
+        ax.set_xlabel(r"$\log_{10} \lambda$")
+    else:
+        hi = max(top, np.max(positive) if positive.size else 1.0) * 1.02
+        counts, edges = np.histogram(positive, bins=bins, range=(0.0, hi))
+        heights = counts / n / np.diff(edges)
+        ax.bar(edges[:-1], heights, width=np.diff(edges), align="edge", color=color, alpha=0.35, label=label_sim)
+        curve = rho[finite]
+        ax.plot(lam_grid[finite], curve, color="k", lw=1.2, label=label_theory)
+        ax.set_xlabel(r"$\lambda$")
+        ax.set_xlim(0.0, hi)
+        for loc, m in atoms:
+            if loc > 1e-12 * top and m > 1e-6:
+                ax.axvline(loc, color="C3", lw=1.0, ls="--")
+    # Integrable singularities (near 0, at hard edges) would flatten everything else: clip the axis.
+    grid_x = np.log10(lam_grid[finite]) if wide else lam_grid[finite]
+    away = curve[grid_x > (np.log10(0.05 * top) if wide else 0.05 * top)] if curve.size else curve
+    typical = max(np.max(heights) if heights.size else 0.0, np.median(away) if away.size else 0.0)
+    if curve.size and np.max(curve) > 2.5 * typical > 0:
+        ax.set_ylim(0.0, 1.6 * typical)
+    if notes:
+        ax.text(0.97, 0.95, "\n".join(notes), transform=ax.transAxes, ha="right", va="top", fontsize=7,
+                bbox=dict(boxstyle="round", fc="white", ec="0.7", alpha=0.9))
+
+
+def fig_jacobian_spectra(d: Data, path: str) -> None:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    theory, atoms, panels, configs = d.csv("theory"), d.csv("atoms"), d.csv("panels"), d.csv("configs")
+    labels = d.config.get("configurations", [])
+    depths = d.config.get("depths", sorted(set(panels["depth"])))
+    fig, axes = plt.subplots(len(labels), len(depths), figsize=(3.1 * len(depths), 2.4 * len(labels)),
+                             squeeze=False)
+    colors = _colors(len(labels))
+    for k, label in enumerate(labels):
+        for j, depth in enumerate(depths):
+            ax = axes[k, j]
+            sel = (theory["config"] == k) & (theory["depth"] == depth)
+            asel = (atoms["config"] == k) & (atoms["depth"] == depth)
+            samples = d.npy(f"samples_{k}_{int(depth)}")
+            _spectrum_panel(ax, theory["lambda"][sel], theory["density"][sel], samples, _atoms_of(atoms, asel),
+                            color=colors[k])
+            p = (panels["config"] == k) & (panels["depth"] == depth)
+            ks = float(panels["ks"][p][0]) if p.any() else float("nan")
+            var_t = float(panels["variance_theory"][p][0]) if p.any() else float("nan")
+            var_s = float(panels["variance"][p][0]) if p.any() else float("nan")
+            ax.set_title(f"{label}, L = {int(depth)}\nvar {var_s:.3g} (theory {var_t:.3g}), KS {ks:.3f}", fontsize=8)
+            if j == 0:
+                w2, b2 = configs["sigma_w2"][k], configs["sigma_b2"][k]
+                ax.set_ylabel(rf"$\sigma_w^2={w2:.4g}$, $\sigma_b^2={b2:.2g}$" + "\ndensity", fontsize=8)
+    axes[0, 0].legend(loc="upper left", fontsize=7)
+    fig.suptitle("Spectra of $JJ^T$ at criticality: free probability (lines) over finite networks (histograms) "
+                 "(Pennington et al. 2017, Fig. 1)", fontsize=11)
+    _save_figure(fig, path)
+    plt.close(fig)
+
+
+def fig_spectral_spread(d: Data, path: str) -> None:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    t = d.csv("spread")
+    labels = d.config.get("configurations", [])
+    colors = _colors(len(labels))
+    markers = ["o", "s", "^", "D", "v", "P", "X", "*"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
+    for k, label in enumerate(labels):
+        s = t["config"] == k
+        depth = t["depth"][s]
+        style = "--" if "gaussian" in label else "-"
+        for ax, th, sim, sem in ((axes[0], "variance_theory", "variance", "variance_sem"),
+                                 (axes[1], "lambda_max_theory", "lambda_max_sim", None)):
+            if np.max(np.abs(t[th][s])) < 1e-12:
+                continue  # exact isometry: variance 0 has no place on a log axis
+            ax.plot(depth, t[th][s], color=colors[k], ls=style, label=f"{label} (theory)")
+            err = t[sem][s] if sem else np.zeros(depth.size)
+            _sim(ax, depth, t[sim][s], err, colors[k], markers[k % len(markers)])
+    for ax in axes:
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("depth $L$")
+    axes[0].set_ylabel(r"variance of $\lambda$ (squared singular values)")
+    axes[0].set_title("(A) spread of the spectrum (orthogonal linear: exactly 0, not drawn)")
+    axes[1].set_ylabel(r"$\lambda_{\max}$")
+    axes[1].set_title(r"(B) largest eigenvalue of $JJ^T$: theory edge vs largest sample")
+    axes[0].legend(fontsize=7, loc="upper left", ncol=1)
+    fig.suptitle("Dynamical isometry against depth: only orthogonal weights with sigmoid-like activations near "
+                 "q* = 0 stay concentrated (Pennington et al. 2017, Table 1)", fontsize=11)
+    _save_figure(fig, path)
+    plt.close(fig)
+
+
+def fig_universality(d: Data, path: str) -> None:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    t, atoms = d.csv("densities"), d.csv("atoms")
+    acts = d.config.get("activations", ["tanh", "hard_tanh"])
+    depths = d.config.get("depths", [])
+    sim_depth = d.config.get("simulated_depth")
+    fig, axes = plt.subplots(1, len(acts), figsize=(5.5 * len(acts), 4.4), squeeze=False)
+    colors = _colors(len(depths))
+    for k, act in enumerate(acts):
+        ax = axes[0, k]
+        samples = d.npy(f"samples_{act}").ravel()
+        # The atom at p^-L (Bernoulli class) is listed, not drawn: the histogram is the continuous part.
+        keep = samples > 1e-10  # the atom at 0 (rank deficiency) is not part of the continuous density
+        sim_atoms = (atoms["activation"] == k) & (atoms["depth"] == sim_depth) & (atoms["location"] > 0)
+        sim_note = []
+        for loc, m in _atoms_of(atoms, sim_atoms):
+            at = np.abs(samples - loc) <= 1e-6 * loc
+            keep &= ~at
+            sim_note.append(f"finite networks, L = {sim_depth}: {at.mean():.3f} at {loc:.4g}")
+        counts, edges = np.histogram(samples[keep], bins=70, range=(0.0, 3.2))
+        heights = counts / samples.size / np.diff(edges)
+        ax.bar(edges[:-1], heights, width=np.diff(edges), align="edge", color="0.6", alpha=0.45,
+               label=f"finite networks, L = {sim_depth}")
+        ax.set_ylim(0.0, max(1.25 * heights.max(), 1.1))
+        for j, depth in enumerate(depths):
+            s = (t["activation"] == k) & (t["depth"] == depth)
+            ax.plot(t["lambda"][s], t["density"][s], color=colors[j], lw=1.2, label=f"theory, L = {depth}")
+        s = (t["activation"] == k) & (t["depth"] == 0)
+        ax.plot(t["lambda"][s], t["density"][s], color="k", ls="--", lw=1.5, label=r"universal limit $L\to\infty$")
+        notes = []
+        for depth in depths + [0]:
+            a = (atoms["activation"] == k) & (atoms["depth"] == depth) & (atoms["location"] > 0)
+            for loc, m in _atoms_of(atoms, a):
+                notes.append(f"{'limit' if depth == 0 else f'L = {depth}'}: atom {m:.3f} at {loc:.4g}")
+        notes += sim_note
+        if notes:
+            ax.text(0.97, 0.6, "\n".join(notes[-5:]), transform=ax.transAxes, ha="right", va="top", fontsize=7,
+                    bbox=dict(boxstyle="round", fc="white", ec="0.7", alpha=0.9))
+        ax.set_xlim(0.0, 3.2)
+        ax.set_xlabel(r"$\lambda$")
+        ax.set_ylabel("density")
+        cls = "smooth class: $S(m) = e^{-\\sigma^2 m}$" if act == "tanh" else \
+            "Bernoulli class: $S(m) = e^{-\\sigma^2 m/(1+m)}$"
+        ax.set_title(f"({'AB'[k]}) orthogonal {act}, variance {d.config.get('variance')} at every depth\n{cls}",
+                     fontsize=9)
+        ax.legend(fontsize=7, loc="upper right")
+    fig.suptitle("Universal large-depth spectra of orthogonal networks on the critical line "
+                 "(Pennington et al. 2018)", fontsize=11)
+    _save_figure(fig, path)
+    plt.close(fig)
+
+
+def fig_deep_products(d: Data, path: str) -> None:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    depth = d.config.get("depth")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+    _spectrum_panel(axes[0], d.npy("tanh_lambda"), d.npy("tanh_density"), d.npy("tanh_samples"), [], color="C0")
+    c = d.config.get("tanh", {})
+    axes[0].set_title(f"(A) orthogonal tanh, L = {depth}, N = {c.get('width')}, q* = {c.get('q_star', 0):.3g} "
+                      f"({c.get('method')} product)", fontsize=9)
+    axes[0].set_ylabel("density")
+    axes[0].legend(fontsize=7, loc="upper left")
+    t = d.csv("lyapunov")
+    g = d.config.get("gaussian_linear", {})
+    axes[1].plot(t["index"], t["exponent_theory"], color="k", label=r"exact: $\psi((N-i+1)/2) + \ln(2/N)$")
+    _sim(axes[1], t["index"], t["exponent_mean"], t["exponent_sem"], "C1", label="finite products (mean ± s.e.)")
+    axes[1].set_xlabel("index $i$ of the singular value")
+    axes[1].set_ylabel(r"$\log s_i^2 / L$")
+    axes[1].set_title(f"(B) Gaussian linear products, L = {depth}, N = {g.get('width')} ({g.get('method')} method)",
+                      fontsize=9)
+    axes[1].legend(fontsize=7)
+    fig.suptitle("Ten-thousand-layer Jacobians: finite and correct at any spread", fontsize=11)
+    _save_figure(fig, path)
+    plt.close(fig)
+
+
+# ---- expressivity ---------------------------------------------------------------------------------
+
+def fig_manifold_geometry(d: Data, path: str) -> None:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    t = d.csv("layers")
+    line = d.csv("growth_line")
+    sigmas = d.config.get("sigma_w", sorted(set(t["sigma_w"])))
+    colors = _colors(len(sigmas))
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
+    panels = [(axes[0, 0], "length2", r"$\bar g^l = |\partial_\theta h^l|^2 / N$", "(A) squared length per neuron"),
+              (axes[0, 1], "curvature2", r"$\bar\kappa^2 = N \kappa^2$", "(B) extrinsic curvature"),
+              (axes[1, 0], "grassmannian", r"$\mathcal{L}^G$", "(C) Grassmannian length")]
+    for k, sw in enumerate(sigmas):
+        s = np.isclose(t["sigma_w"], sw)
+        for ax, key, ylabel, title in panels:
+            ax.plot(t["layer"][s], t[key + "_theory"][s], color=colors[k], label=rf"$\sigma_w = {sw:g}$ (theory)")
+            _sim(ax, t["layer"][s], t[key][s], t[key + "_sem"][s], colors[k])
+            fd = t[key + "_fd"][s] * np.where(t["resolved"][s] > 0, 1.0, np.nan)
+            ax.plot(t["layer"][s], fd, ls="none", marker="x", ms=4, color=colors[k])
+            ax.set_ylabel(ylabel)
+            ax.set_title(title, fontsize=9)
+    for ax, _, _, _ in panels:
+        ax.set_yscale("log")
+        ax.set_xlabel("layer $l$")
+    axes[0, 0].legend(handles=_legend_handles(
+        [("line", colors[k], rf"$\sigma_w = {sw:g}$ theory") for k, sw in enumerate(sigmas)]
+        + [("point", "0.3", "o", "finite networks, exact derivatives"),
+           ("point", "0.3", "x", "finite differences (resolved layers)")]), fontsize=7, loc="upper left")
+    ax = axes[1, 1]
+    ax.plot(line["sigma_w2"], line["length_growth"], color="k", label=r"$\sqrt{\chi_1}$ (theory)")
+    ax.axhline(1.0, color="0.5", ls="--", lw=0.8)
+    for k, sw in enumerate(sigmas):
+        s = np.isclose(t["sigma_w"], sw) & (t["layer"] >= 2)
+        g = t["length2"][s]
+        growth = np.sqrt(g[-1] / g[0]) ** (1.0 / max(len(g) - 1, 1))
+        ax.plot(sw * sw, growth, "o", color=colors[k], ms=6)
+    ax.set_xscale("log")
+    ax.set_xlabel(r"$\sigma_w^2$")
+    ax.set_ylabel("length growth per layer")
+    ax.set_title(r"(D) growth of the length per layer across the transition ($\sigma_b^2 = %g$)"
+                 % d.config.get("sigma_b2", 0.09), fontsize=9)
+    ax.legend(fontsize=7)
+    fig.suptitle("A great circle through deep tanh networks: theory (lines) vs finite networks (points) "
+                 "(Poole et al. 2016, Fig. 4)", fontsize=11)
+    _save_figure(fig, path)
+    plt.close(fig)
+
+
+def fig_manifold_pca(d: Data, path: str) -> None:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    sigmas = d.config.get("sigma_w", [1.0, 4.0])
+    layers = d.config.get("layers", [1, 3, 6, 10])
+    explained = d.meta.get("agreement", {}).get("explained_variance_top3", {})
+    fig = plt.figure(figsize=(3.0 * len(layers), 3.0 * len(sigmas)))
+    for i, sw in enumerate(sigmas):
+        ex = list(explained.values())[i] if i < len(explained) else []
+        for j, layer in enumerate(layers):
+            ax = fig.add_subplot(len(sigmas), len(layers), i * len(layers) + j + 1, projection="3d")
+            p = d.npy(f"pca_sigma{i}_layer{int(layer)}")
+            theta = np.linspace(0.0, 1.0, p.shape[0])
+            ax.scatter(p[:, 0], p[:, 1], p[:, 2], c=theta, cmap="hsv", s=2)
+            ax.plot(np.append(p[:, 0], p[0, 0]), np.append(p[:, 1], p[0, 1]), np.append(p[:, 2], p[0, 2]),
+                    color="0.3", lw=0.5)
+            frac = f", top-3 variance {sum(ex[j]):.2f}" if j < len(ex) else ""
+            ax.set_title(rf"$\sigma_w = {sw:g}$, layer {int(layer)}{frac}", fontsize=8)
+            ax.set_xticklabels([])
+            ax.set_yticklabels([])
+            ax.set_zticklabels([])
+    fig.suptitle("The circle projected on its top three principal components: ordered (top) vs chaotic (bottom) "
+                 "(Poole et al. 2016, Fig. 3)", fontsize=11)
+    _save_figure(fig, path)
+    plt.close(fig)
+
+
+def fig_transitions(d: Data, path: str) -> None:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    t = d.csv("transitions")
+    sh = d.csv("shallow_vs_deep")
+    runs = d.config.get("runs", [])
+    colors = _colors(len(runs))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
+    for k, label in enumerate(runs):
+        s = t["run"] == k
+        ax = axes[0]
+        ax.plot(t["layer"][s], t["transitions_theory"][s], color=colors[k], label=f"{label}: Rice")
+        res = t["resolved"][s] > 0
+        _sim(ax, t["layer"][s][res], t["transitions"][s][res], t["transitions_sem"][s][res], colors[k])
+        ax = axes[1]
+        _sim(ax, t["layer"][s], t["regions"][s], t["regions_sem"][s], colors[k], label=label)
+        ax.plot(t["layer"][s], t["length"][s], ls=":", color=colors[k])
+    axes[0].set_yscale("log")
+    axes[0].set_xlabel("layer $l$")
+    axes[0].set_ylabel("pattern transitions per neuron along the circle")
+    axes[0].set_title("(A) transitions per layer: theory (lines) vs finite networks", fontsize=9)
+    axes[0].legend(fontsize=7)
+    axes[1].set_yscale("log")
+    axes[1].set_xlabel("layer $l$")
+    axes[1].set_ylabel("linear regions crossed (layers 1..l); dotted: chord length")
+    axes[1].set_title("(B) linear regions along the circle", fontsize=9)
+    axes[1].legend(fontsize=7)
+    ax = axes[2]
+    ax.plot(sh["depth"], sh["width_needed"], color="k", label="width of a one-hidden-layer net with the same length")
+    ax.set_yscale("log")
+    ax.set_xlabel("depth $L$ of the deep network (width %d)" % d.config.get("width", 0))
+    ax.set_ylabel("hidden units needed")
+    ax.set_title(r"(C) shallow vs deep: tanh, $\sigma_w^2 = 16$, $\sigma_b^2 = 0.09$", fontsize=9)
+    ax.legend(fontsize=7)
+    fig.suptitle("Expressivity of piecewise-linear networks: transitions and regions along a circle "
+                 "(Raghu et al. 2017)", fontsize=11)
+    _save_figure(fig, path)
+    plt.close(fig)
+
+
 FIGURES = {
     "length_map": fig_length_map,
     "phase_diagram": fig_phase_diagram,
     "depth_scales": fig_depth_scales,
     "trajectories": fig_trajectories,
+    "jacobian_spectra": fig_jacobian_spectra,
+    "spectral_spread": fig_spectral_spread,
+    "universality": fig_universality,
+    "deep_products": fig_deep_products,
+    "manifold_geometry": fig_manifold_geometry,
+    "manifold_pca": fig_manifold_pca,
+    "transitions": fig_transitions,
 }
 
 
@@ -562,6 +903,94 @@ def caption(name: str, meta: dict) -> str:
             "chi_1 (S17 eq. 15); and its product, the squared gradient norm relative to the last layer, which "
             "vanishes exponentially in the ordered phase and explodes in the chaotic one (S17 Fig. 4). "
             "Mean-field theory does not distinguish the two ensembles: both follow the same lines."
+        )
+    if name == "jacobian_spectra":
+        return (
+            f"Pennington, Schoenholz & Ganguli 2017 ({PE17}), Fig. 1: the spectral density of J J^T (J the "
+            "input-output Jacobian, lambda the squared singular values) at criticality (chi_1 = 1), from the "
+            "free-probability product S_JJ^T = S_{W^T W}^L S_{D^2}^L solved by complex Newton continuation (lines; "
+            "point masses listed in the boxes), over the eigenvalues of finite networks (histograms; width "
+            f"N = {width}, {c.get('networks_per_panel')} networks per panel, inputs at the fixed point). Rows: "
+            f"{_fmt(c.get('configurations'))}; tanh and hard_tanh sit on the critical line at q* = "
+            f"{_fmt(c.get('q_star_tanh'))} and {_fmt(c.get('q_star_hard_tanh'))} (hard tanh: an atom at p^-L while "
+            "L (1 - p) < 1). Columns: depth L = {_fmt(c.get('depths'))}. Wide spectra are drawn "
+            "as densities of log10 lambda over the nonzero eigenvalues. Gaussian weights and relu spread with depth "
+            "whatever the initialization; orthogonal weights with tanh or hard tanh near q* = 0 stay near 1 "
+            "(dynamical isometry). Titles: the variance of lambda (simulation and theory) and the Kolmogorov "
+            "distance between the empirical and theoretical distribution functions; finite-width corrections grow "
+            "like L/N."
+        )
+    if name == "spectral_spread":
+        return (
+            f"The variance of the squared singular values of J and the largest eigenvalue of J J^T against depth "
+            f"({PE17}, Table 1): lines are the free-probability values on the critical line, L (mu_2/mu_1^2 - 1) "
+            "for orthogonal and L mu_2/mu_1^2 for Gaussian weights (mu_k = E[phi'(h)^{2k}]): 2L and L for relu, "
+            "L and 0 for linear networks; points are finite networks (width "
+            f"N = {width}, {c.get('networks_per_point')} networks per point; mean ± standard error over "
+            f"networks). tanh at q* = {_fmt(c.get('q_star_tanh'))}, hard tanh at q* = "
+            f"{_fmt(c.get('q_star_hard_tanh'))}; orthogonal linear networks (variance exactly 0) are left out of the "
+            "log axes. Dashed: Gaussian "
+            "weights, solid: orthogonal."
+        )
+    if name == "universality":
+        return (
+            f"Pennington, Schoenholz & Ganguli 2018 ({PE18}): orthogonal networks on the critical line with q* "
+            f"chosen at each depth L = {_fmt(c.get('depths'))} so that the variance L (mu_2/mu_1^2 - 1) = "
+            f"{_fmt(c.get('variance'))} stays fixed. Their free-probability densities approach limits that depend "
+            "only on the class of phi'^2: smooth activations (tanh) the free log-normal-like law "
+            "S(m) = exp(-sigma^2 m), piecewise-linear ones (hard tanh, phi'^2 Bernoulli) the law "
+            "S(m) = exp(-sigma^2 m/(1+m)) with an atom of mass 1 - sigma^2 at e^{sigma^2}. The convergence is slow "
+            f"(corrections ~ L^-1/2). Histograms: finite networks at L = {c.get('simulated_depth')} (width "
+            f"{width}, {c.get('networks')} networks)."
+        )
+    if name == "deep_products":
+        a = c.get("tanh", {})
+        g = c.get("gaussian_linear", {})
+        return (
+            f"Products of L = {c.get('depth')} layers. (A) Orthogonal tanh networks at the critical q* = "
+            f"{_fmt(a.get('q_star'))} whose spectrum has variance 0.25 at this depth (the designer's answer), width "
+            f"{a.get('width')}, {a.get('networks')} networks, {a.get('method')} product: the spectrum stays "
+            "concentrated near 1 and matches the free-probability density. (B) Gaussian linear networks (width "
+            f"{g.get('width')}, {g.get('networks')} networks): their singular values span thousands of decades, "
+            "beyond double precision, so the product is kept as Q R with a row-scaled triangular factor (QR "
+            "re-orthonormalisation, as for Lyapunov spectra) and its singular values come from a one-sided Jacobi "
+            "SVD in scaled form. The mean of log s_i^2 / L matches the exact finite-N exponents "
+            "psi((N-i+1)/2) + ln(2/N) of Ginibre products."
+        )
+    if name == "manifold_geometry":
+        return (
+            f"Poole et al. 2016 ({P16}), Fig. 4: a great circle h^1(theta) = sqrt(N q*) (u0 cos theta + u1 sin "
+            f"theta) through tanh networks with sigma_b = {_fmt(c.get('sigma_b'))} and sigma_w = "
+            f"{_fmt(c.get('sigma_w'))} (standard deviations), width N = {width}, {c.get('networks_per_sigma_w')} "
+            f"Gaussian networks per sigma_w, {c.get('points')} points on the circle. Lines: the mean-field "
+            "recursions gbar^l = chi gbar^{l-1}, kbar^l^2 = kbar^{l-1}^2/chi + 3 chi_2/chi^2 and "
+            "(L^G_l)^2 = (L^G_{l-1})^2 + 4 pi^2 (3 chi_2/chi) gbar^{l-1}. Points: finite networks with the tangent "
+            "and acceleration propagated exactly (mean ± standard error over networks); crosses: finite differences "
+            "of the sampled curve where it is resolved (halving the samples changes its length by < 1%). In the "
+            "chaotic phase the length and the Grassmannian length grow exponentially while the curvature settles at "
+            "3 chi_2/(chi_1 (chi_1 - 1)); in the ordered phase the curve shrinks and bends. (D) The length growth "
+            "per layer sqrt(chi_1) against sigma_w^2 (theory line) and measured over the simulated layers (points)."
+        )
+    if name == "manifold_pca":
+        return (
+            f"Poole et al. 2016 ({P16}), Fig. 3: the propagated circle projected on its top three principal "
+            f"components at layers {_fmt(c.get('layers'))} of one tanh network (width {width}, sigma_b2 = "
+            f"{_fmt(c.get('sigma_b2'))}), ordered (sigma_w = {_fmt((c.get('sigma_w') or [None])[0])}) and chaotic "
+            f"(sigma_w = {_fmt((c.get('sigma_w') or [None, None])[-1])}); colour runs along the circle. The "
+            "ordered network contracts the circle; the chaotic one folds it into more and more dimensions (the "
+            "top-3 share of the variance falls with depth)."
+        )
+    if name == "transitions":
+        return (
+            f"Raghu et al. 2017 ({R17}): a great circle at the fixed point through relu and hard-tanh networks "
+            f"({_fmt(c.get('runs'))}; width {width}, {c.get('networks_per_run')} networks per run, "
+            f"{c.get('points')} points). (A) Activation-pattern transitions per neuron along the circle (sign "
+            "changes for relu, crossings of +-1 for hard tanh): Rice's formula 2 sqrt(gbar/q) exp(-u^2/(2q)) per "
+            "level u on the mean-field (q, gbar) (lines) vs finite networks (points, where the sampled circle is "
+            "resolved). Relu at He initialization keeps two per neuron at every depth; chaotic hard tanh grows "
+            "them exponentially with the length. (B) Linear regions the circle crosses in layers 1..l. (C) The "
+            "hidden width a one-hidden-layer tanh network needs for its image of the circle to be as long as that "
+            f"of a deep chaotic network ({P16} sec. 5): N chi_1^(L-2), exponential in depth."
         )
     return meta.get("title", name)
 

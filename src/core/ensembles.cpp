@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "neurotheory/core/error.hpp"
@@ -34,35 +35,146 @@ void gaussian_matrix(rng::stream& stream, double sigma_w2, Eigen::Ref<Eigen::Mat
   out *= scale;
 }
 
+namespace {
+
+// The reflector H = I - tau v v^T with H [alpha; x] = [beta; 0] (LAPACK's dlarfg), overwriting
+// col[0..m) with v (v_0 = 1); returns tau and sign(beta). Gaussian columns never need dlarfg's
+// rescaling loop; anything else goes to LAPACK.
+void make_reflector(double* col, Eigen::Index m, double& tau, double& sign) {
+  const double alpha = col[0];
+  Eigen::Map<Eigen::VectorXd> x(col + 1, m - 1);
+  const double xnorm2 = x.squaredNorm();
+  if (xnorm2 == 0.0) {
+    tau = 0.0;
+    sign = alpha < 0.0 ? -1.0 : 1.0;
+  } else if (xnorm2 > 1e-280 && xnorm2 < 1e280 && std::abs(alpha) < 1e140) {
+    const double beta = -std::copysign(std::sqrt(alpha * alpha + xnorm2), alpha);
+    tau = (beta - alpha) / beta;
+    x *= 1.0 / (alpha - beta);
+    sign = beta < 0.0 ? -1.0 : 1.0;
+  } else {
+    double a = alpha;
+    LAPACKE_dlarfg_work(static_cast<lapack_int>(m), &a, col + 1, 1, &tau);
+    sign = a < 0.0 ? -1.0 : 1.0;
+  }
+  col[0] = 1.0;
+}
+
+}  // namespace
+
+void householder_orthogonal::resize(Eigen::Index rows, Eigen::Index reflectors) {
+  if (reflectors < 0) reflectors = rows;
+  require_at_least("rows", rows, 0);
+  if (reflectors > rows) {
+    throw invalid_argument("reflectors", std::to_string(reflectors),
+                           "must be at most rows (" + std::to_string(rows) + ")");
+  }
+  if (v_.rows() == rows && v_.cols() == reflectors) return;
+  // Entries above the diagonal stay zero for good: sampling writes the diagonal and below only.
+  v_.setZero(rows, reflectors);
+  tau_.setZero(reflectors);
+  signs_.setOnes(reflectors);
+  t_.setZero(block_size, reflectors);
+}
+
+void householder_orthogonal::sample_block(Eigen::Index block, rng::stream& stream) {
+  const Eigen::Index n = rows();
+  const Eigen::Index j0 = block * block_size;
+  const Eigen::Index j1 = std::min(j0 + block_size, reflectors());
+  if (block < 0 || j0 >= j1) throw invalid_argument("block", std::to_string(block), "no such block of reflectors");
+  for (Eigen::Index j = j0; j < j1; ++j) {
+    double* col = &v_(j, j);
+    stream.fill_normal({col, static_cast<std::size_t>(n - j)});
+    make_reflector(col, n - j, tau_[j], signs_[j]);
+  }
+  // Compact WY form of the block: H_j0 ... H_j1-1 = I - V T V^T (Schreiber & Van Loan 1989).
+  LAPACKE_dlarft_work(LAPACK_COL_MAJOR, 'F', 'C', static_cast<lapack_int>(n - j0), static_cast<lapack_int>(j1 - j0),
+                      &v_(j0, j0), static_cast<lapack_int>(n), &tau_[j0], &t_(0, j0),
+                      static_cast<lapack_int>(block_size));
+}
+
+void householder_orthogonal::sample(rng::stream& stream, Eigen::Index rows, Eigen::Index reflectors) {
+  resize(rows, reflectors);
+  for (Eigen::Index b = 0; b < blocks(); ++b) sample_block(b, stream);
+}
+
+void householder_orthogonal::apply_reflectors(Eigen::Ref<Eigen::MatrixXd> x, bool transpose,
+                                              Eigen::Ref<Eigen::MatrixXd> work) const {
+  const Eigen::Index n = rows();
+  const Eigen::Index cols = x.cols();
+  if (x.rows() != n) throw invalid_argument("x", std::to_string(x.rows()) + " rows", "must have " + std::to_string(n));
+  if (cols == 0 || reflectors() == 0) return;
+  if (work.rows() < block_size || work.cols() < cols) {
+    throw invalid_argument("work", std::to_string(work.rows()) + " x " + std::to_string(work.cols()),
+                           "must be at least " + std::to_string(block_size) + " x " + std::to_string(cols));
+  }
+  // Q = W_1 ... W_B with W_b = I - V_b T_b V_b^T acting on rows [j0, n): Q x applies W_B first,
+  // Q^T x applies W_1^T = I - V_1 T_1^T V_1^T first.
+  const Eigen::Index nb = blocks();
+  for (Eigen::Index step = 0; step < nb; ++step) {
+    const Eigen::Index b = transpose ? step : nb - 1 - step;
+    const Eigen::Index j0 = b * block_size;
+    const Eigen::Index kb = std::min(block_size, reflectors() - j0);
+    const Eigen::Index m = n - j0;
+    const auto v = v_.block(j0, j0, m, kb);
+    auto xb = x.bottomRows(m);
+    auto w = work.topLeftCorner(kb, cols);
+    w.noalias() = v.transpose() * xb;
+    const char side = 'L', uplo = 'U', trans = transpose ? 'T' : 'N', diag = 'N';
+    const int ik = static_cast<int>(kb), ic = static_cast<int>(cols), ldt = static_cast<int>(block_size);
+    const int ldw = static_cast<int>(work.outerStride());
+    const double one = 1.0;
+    dtrmm_(&side, &uplo, &trans, &diag, &ik, &ic, &one, &t_(0, j0), &ldt, w.data(), &ldw);
+    xb.noalias() -= v * w;
+  }
+}
+
+void householder_orthogonal::apply(Eigen::Ref<Eigen::MatrixXd> x) const {
+  if (reflectors() != rows())
+    throw invalid_argument("reflectors", std::to_string(reflectors()), "apply needs a square O");
+  Eigen::MatrixXd work(block_size, x.cols());
+  x.array().colwise() *= signs_.array();
+  apply_reflectors(x, false, work);
+}
+
+void householder_orthogonal::apply_transpose(Eigen::Ref<Eigen::MatrixXd> x) const {
+  if (reflectors() != rows())
+    throw invalid_argument("reflectors", std::to_string(reflectors()), "apply needs a square O");
+  Eigen::MatrixXd work(block_size, x.cols());
+  apply_reflectors(x, true, work);
+  x.array().colwise() *= signs_.array();
+}
+
+Eigen::MatrixXd householder_orthogonal::matrix() const {
+  Eigen::MatrixXd q = v_;
+  const auto m = static_cast<lapack_int>(rows());
+  const auto k = static_cast<lapack_int>(reflectors());
+  if (k == 0) return q;
+  double query = 0;
+  LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, m, k, k, q.data(), m, tau_.data(), &query, -1);
+  std::vector<double> work(static_cast<std::size_t>(query));
+  if (LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, m, k, k, q.data(), m, tau_.data(), work.data(),
+                          static_cast<lapack_int>(work.size())) != 0) {
+    throw internal_error("householder_orthogonal: dorgqr failed");
+  }
+  // Mezzadri 2007: O = Q diag(sign(R_jj)) is Haar.
+  q *= signs_.asDiagonal();
+  return q;
+}
+
 void haar_orthogonal_matrix(rng::stream& stream, double sigma_w2, Eigen::Ref<Eigen::MatrixXd> out) {
   require_nonnegative("sigma_w2", sigma_w2);
   const Eigen::Index rows = out.rows();
   const Eigen::Index cols = out.cols();
   if (rows == 0 || cols == 0) return;
   const bool tall = rows >= cols;
-  const Eigen::Index m = tall ? rows : cols;  // QR of an m x k Gaussian matrix, k <= m
-  const Eigen::Index k = tall ? cols : rows;
-  Eigen::MatrixXd a(m, k);
-  stream.fill_normal({a.data(), static_cast<std::size_t>(a.size())});
-  std::vector<double> tau(static_cast<std::size_t>(k));
-  const auto lm = static_cast<lapack_int>(m);
-  const auto lk = static_cast<lapack_int>(k);
-  if (LAPACKE_dgeqrf(LAPACK_COL_MAJOR, lm, lk, a.data(), lm, tau.data()) != 0) {
-    throw internal_error("haar_orthogonal_matrix: dgeqrf failed");
-  }
-  // Signs of diag(R) make the distribution exactly Haar (Mezzadri 2007, "How to generate random
-  // matrices from the classical compact groups").
-  Eigen::VectorXd signs(k);
-  for (Eigen::Index i = 0; i < k; ++i) signs[i] = a(i, i) < 0.0 ? -1.0 : 1.0;
-  if (LAPACKE_dorgqr(LAPACK_COL_MAJOR, lm, lk, lk, a.data(), lm, tau.data()) != 0) {
-    throw internal_error("haar_orthogonal_matrix: dorgqr failed");
-  }
+  householder_orthogonal o;
+  o.sample(stream, tall ? rows : cols, tall ? cols : rows);
   const double sigma_w = std::sqrt(sigma_w2);
-  a *= (sigma_w * signs).asDiagonal();
   if (tall) {
-    out = a;
+    out = sigma_w * o.matrix();
   } else {
-    out = a.transpose();
+    out = sigma_w * o.matrix().transpose();
   }
 }
 

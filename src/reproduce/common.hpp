@@ -36,6 +36,13 @@ reproduction_output length_map(const context& ctx);
 reproduction_output phase_diagram(const context& ctx);
 reproduction_output depth_scales(const context& ctx);
 reproduction_output trajectories(const context& ctx);
+reproduction_output jacobian_spectra(const context& ctx);
+reproduction_output spectral_spread(const context& ctx);
+reproduction_output universality(const context& ctx);
+reproduction_output deep_products(const context& ctx);
+reproduction_output manifold_geometry(const context& ctx);
+reproduction_output manifold_pca(const context& ctx);
+reproduction_output transitions(const context& ctx);
 
 // A seed derived from (base, ids): splitmix64 folding, so replicate networks of different
 // reproductions and configurations never share random streams.

@@ -28,6 +28,14 @@ const std::vector<entry>& entries() {
       {"trajectories",
        "Signal and gradient propagation, Gaussian and orthogonal weights (Schoenholz et al. 2017, Fig. 4)",
        &detail::trajectories},
+      {"jacobian_spectra",
+       "Jacobian spectra at criticality, free probability vs finite networks (Pennington et al. 2017, Fig. 1)",
+       &detail::jacobian_spectra},
+      {"spectral_spread", "Spread of the Jacobian spectrum against depth (Pennington et al. 2017, Table 1)",
+       &detail::spectral_spread},
+      {"universality", "Universal large-depth spectra of orthogonal networks (Pennington et al. 2018)",
+       &detail::universality},
+      {"deep_products", "Ten-thousand-layer Jacobians: orthogonal tanh and Ginibre products", &detail::deep_products},
   };
   return list;
 }

@@ -1,6 +1,7 @@
 """The CLI's interface contract (docs/cli.md): --json prints exactly one JSON object, results land
 in --out as JSON/NPY/CSV, bad input exits 2 with one line naming the parameter and writes nothing."""
 import json
+import math
 import os
 import subprocess
 from pathlib import Path
@@ -128,3 +129,71 @@ def test_help_for_every_subcommand():
         assert "--json" in out and "--out" in out
     assert "--quick" in run("reproduce", "--help").stdout
     assert "tanh" in run("activations").stdout
+
+
+# ---- isometry (issue 3's interface contract) --------------------------------------------------------
+
+def test_isometry_moments_contract(tmp_path):
+    # Gaussian relu at criticality: mean 1, variance 2L [Pe17 Table 1].
+    r = run_json("isometry", "moments", "--activation", "relu", "--weights", "gaussian", "--depth", 10,
+                 "--sigma-w2", 2, "--sigma-b2", 0, "--out", tmp_path)
+    for key in ("mean", "variance", "lambda_max"):
+        assert key in r
+    assert r["mean"] == pytest.approx(1.0, rel=1e-9)
+    assert r["variance"] == pytest.approx(20.0, rel=1e-9)
+    # Largest eigenvalue (theory notes 3.5): m* = (-(L-1) + sqrt((L-1)^2 + 4 L p)) / (2L), p = 1/2.
+    L, p = 10, 0.5
+    m = (-(L - 1) + math.sqrt((L - 1) ** 2 + 4 * L * p)) / (2 * L)
+    assert r["lambda_max"] == pytest.approx((1 + m) / m * ((m + p) / p) ** L, rel=1e-6)
+    assert json.loads((tmp_path / "meta.json").read_text())["results"]["variance"] == r["variance"]
+
+
+def test_isometry_density_writes_the_grid(tmp_path):
+    r = run_json("isometry", "density", "--activation", "tanh", "--weights", "orthogonal", "--depth", 16,
+                 "--sigma-w2", 1.05, "--sigma-b2", 2.01e-5, "--points", 200, "--out", tmp_path)
+    lam = np.load(tmp_path / "lambda.npy")
+    rho = np.load(tmp_path / "density.npy")
+    assert lam.shape == rho.shape == (200,)
+    assert np.all(np.isfinite(rho)) and np.all(rho >= 0)
+    assert r["failed_points"] == 0
+    table = np.genfromtxt(tmp_path / "density.csv", delimiter=",", names=True)
+    assert np.allclose(table["density"], rho)
+
+
+def test_isometry_simulate_against_theory(tmp_path):
+    r = run_json("isometry", "simulate", "--activation", "linear", "--weights", "orthogonal", "--sigma-w2", 1,
+                 "--sigma-b2", 0, "--width", 64, "--depth", 50, "--seeds", 2, "--out", tmp_path)
+    lam = np.load(tmp_path / "lambda.npy")
+    assert lam.shape == (2, 64)
+    assert np.allclose(lam, 1.0, atol=1e-9)  # orthogonal linear networks are exact isometries
+    assert r["theory_variance"] == pytest.approx(0.0, abs=1e-12)
+    assert r["method"] in ("direct", "qr")
+
+
+def test_isometry_design_contract(tmp_path):
+    r = run_json("isometry", "design", "--activation", "tanh", "--depth", 200, "--weights", "orthogonal",
+                 "--out", tmp_path)
+    for key in ("sigma_w2", "sigma_b2", "q_star", "variance"):
+        assert isinstance(r[key], float)
+    assert r["variance"] <= 0.25 + 1e-9
+    assert r["target_met"] is True
+    relu = run_json("isometry", "design", "--activation", "relu", "--depth", 200, "--weights", "orthogonal",
+                    "--out", tmp_path / "relu")
+    assert relu["target_met"] is False
+    assert "relu cannot reach" in relu["verdict"]
+
+
+@pytest.mark.parametrize("args, field", [
+    (("isometry", "moments", "--depth", 0), "depth"),
+    (("isometry", "moments", "--weights", "haar"), "weights"),
+    (("isometry", "density", "--grid", "cubic"), "grid"),
+    (("isometry", "simulate", "--width", 0), "width"),
+    (("isometry", "simulate", "--method", "svd"), "method"),
+    (("isometry", "design", "--max-variance", -1), "max_variance"),
+])
+def test_isometry_bad_input_exits_2(tmp_path, args, field):
+    out = tmp_path / "out"
+    proc = run(*args, "--out", out, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and field in proc.stderr
+    assert not out.exists()

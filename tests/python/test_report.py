@@ -20,7 +20,8 @@ import pytest
 
 CLI = os.environ.get("NEUROTHEORY_CLI")
 HINT = "install it with: apt-get install python3-matplotlib python3-numpy"
-REPRODUCTIONS = ["length_map", "phase_diagram", "depth_scales", "trajectories"]
+REPRODUCTIONS = ["length_map", "phase_diagram", "depth_scales", "trajectories", "jacobian_spectra", "spectral_spread",
+                 "universality", "deep_products"]
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,13 @@
 //                  to finite networks
 //   trajectories   q^l, c^l and the gradient growth per layer (S17 Fig. 4) for ordered, critical and
 //                  chaotic tanh networks, Gaussian and orthogonal weights
+//   jacobian_spectra  Pennington et al. 2017 [Pe17] Fig. 1: densities of J J^T by free probability
+//                  over finite networks' histograms (linear, relu, hard tanh, tanh; both ensembles)
+//   spectral_spread   [Pe17] Table 1: the variance of the squared singular values against depth
+//   universality   Pennington et al. 2018: orthogonal tanh / hard tanh converging to the two
+//                  universal large-depth laws at fixed variance
+//   deep_products  L = 10,000: orthogonal tanh against the theory; Ginibre products' log singular
+//                  values against their exact Lyapunov exponents
 // run() writes DIR/data/<name>/{*.npy, *.csv, meta.json} and DIR/data/summary.json; the figures
 // and DIR/index.html are drawn from them by `python3 -m neurotheory.report DIR`.
 #include <cstdint>

@@ -1,0 +1,133 @@
+// W7 driver: the workload of bench/twins/w7_manifold.py, computed by neurotheory. A great circle
+// of K = 4096 points at q* through one width-1000, depth-50 tanh network at (sigma_w2, sigma_b2) =
+// (2.0, 0.05), Gaussian weights, finite differences only (exact_derivatives = false): one
+// simulate_manifold call, timed in-process as the twin times its numpy section. It measures more
+// than the twin per layer (q, gbar, Grassmannian length, half-resolution length, sign changes);
+// the checksums are the twin's: chord-sum length and mean N kappa^2 at the last layer. Prints
+//   RESULT {"workload": "W7", "impl": "neurotheory", "time_s": ..., "gflops": ..., ...}
+// Usage: w7_manifold [--threads N] [--repeat R] [--points K] [--width N] [--depth L] [--seed S]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "neurotheory/core/parallel.hpp"
+#include "neurotheory/expressivity/manifold.hpp"
+
+namespace {
+
+// Nanoseconds each thread of this process spent runnable but waiting for a CPU
+// (/proc/self/task/*/schedstat, as peers_common.py reads it); as in w1_phase_diagram.cpp.
+struct sched_times {
+  double run_ns = 0;
+  double wait_ns = 0;
+};
+
+std::map<std::string, sched_times> thread_sched_times() {
+  std::map<std::string, sched_times> out;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream f(task.path() / "schedstat");
+    sched_times t;
+    if (f >> t.run_ns >> t.wait_ns) out[task.path().filename().string()] = t;
+  }
+  return out;
+}
+
+// Queueing time of the threads that computed over the wall time; idle helpers (under 2% of the
+// wall time on a CPU) are left out.
+double wait_fraction(const std::map<std::string, sched_times>& before, const std::map<std::string, sched_times>& after,
+                     double wall_s) {
+  if (!(wall_s > 0)) return 0.0;
+  double wait = 0;
+  for (const auto& [tid, t] : after) {
+    const auto it = before.find(tid);
+    const sched_times t0 = it == before.end() ? sched_times{} : it->second;
+    if ((t.run_ns - t0.run_ns) * 1e-9 < 0.02 * wall_s) continue;
+    wait += t.wait_ns - t0.wait_ns;
+  }
+  return wait * 1e-9 / wall_s;
+}
+
+[[noreturn]] void usage(const char* msg) {
+  std::fprintf(stderr,
+               "w7_manifold: %s\nusage: w7_manifold [--threads N] [--repeat R] [--points K] [--width N] [--depth L] "
+               "[--seed S]\n",
+               msg);
+  std::exit(2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = 0;
+  int repeat = 1;
+  nt::expressivity::manifold_simulation_options o;
+  o.circle.network = {"tanh", 2.0, 0.05, 0};
+  o.circle.depth = 50;
+  o.circle.q0 = -1.0;  // q*
+  o.weights = "gaussian";
+  o.width = 1000;
+  o.points = 4096;
+  o.seeds = 1;
+  o.seed = 1;
+  o.exact_derivatives = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (i + 1 >= argc) usage("missing value");
+    const char* v = argv[++i];
+    if (a == "--threads") {
+      threads = std::atoi(v);
+    } else if (a == "--repeat") {
+      repeat = std::max(1, std::atoi(v));
+    } else if (a == "--points") {
+      o.points = std::atoi(v);
+    } else if (a == "--width") {
+      o.width = std::atoi(v);
+    } else if (a == "--depth") {
+      o.circle.depth = std::atoi(v);
+    } else if (a == "--seed") {
+      o.seed = std::strtoull(v, nullptr, 10);
+    } else {
+      usage("unknown option");
+    }
+  }
+  try {
+    if (threads > 0) nt::set_thread_count(threads);
+    std::vector<double> times;
+    double wait_frac = 0;
+    nt::expressivity::manifold_simulation_result r;
+    for (int k = 0; k < repeat; ++k) {
+      const auto w0 = thread_sched_times();
+      const auto t0 = std::chrono::steady_clock::now();
+      r = nt::expressivity::simulate_manifold(o);
+      const auto t1 = std::chrono::steady_clock::now();
+      times.push_back(std::chrono::duration<double>(t1 - t0).count());
+      if (k == 0) wait_frac = wait_fraction(w0, thread_sched_times(), times.back());
+    }
+    const double cold = times.front();
+    std::sort(times.begin(), times.end());
+    const double warm = times[times.size() / 2];
+    const double n = o.width;
+    const double gflop = 2.0 * n * n * o.points * (o.circle.depth - 1) * 1e-9;
+    const auto last = static_cast<Eigen::Index>(o.circle.depth - 1);
+    std::printf(
+        "RESULT {\"workload\": \"W7\", \"impl\": \"neurotheory\", \"time_s\": %.6f, \"warm_median_s\": %.6f, "
+        "\"wait_frac\": %.3f, \"repeat\": %d, \"threads\": %d, \"gemm_gflop\": %.3f, \"gflops\": %.3f, "
+        "\"points\": %d, \"width\": %d, \"depth\": %d, \"q_star\": %.10f, \"length_last\": %.6f, "
+        "\"curvature2_last\": %.6f, \"length_first\": %.6f, \"resolved_last\": %d}\n",
+        cold, warm, wait_frac, repeat, nt::thread_count(), gflop, gflop / cold, o.points, o.width, o.circle.depth,
+        r.q_star, r.length_mean[last], r.curvature2_mean[last], r.length_mean[0], static_cast<int>(r.resolved[last]));
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "w7_manifold: %s\n", e.what());
+    return 1;
+  }
+}
