@@ -11,6 +11,7 @@
 #include <lapacke.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -74,14 +75,14 @@ void bm_dgemm_openblas_threads(benchmark::State& state) {
   set_flops(state, 2.0 * cube(n));
 }
 
-// C = A B as simulate_jacobian splits it: OpenMP threads on blocks of 64 columns, one BLAS
-// thread each.
+// C = A B as simulate_jacobian splits it: OpenMP threads on fixed column blocks (64 columns per
+// 256 of N, 64 to 256), one BLAS thread each.
 void bm_dgemm_column_blocks(benchmark::State& state) {
   const auto n = static_cast<Eigen::Index>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
   const Eigen::MatrixXd a = gaussian(n, n, 1), b = gaussian(n, n, 2);
   Eigen::MatrixXd c(n, n);
-  const Eigen::Index block = 64, blocks = (n + block - 1) / block;
+  const Eigen::Index block = std::clamp<Eigen::Index>(64 * (n / 256), 64, 256), blocks = (n + block - 1) / block;
   const nt::blas_single_thread guard;
   for (auto _ : state) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)

@@ -545,7 +545,7 @@ def fig_jacobian_spectra(d: Data, path: str) -> None:
     theory, atoms, panels, configs = d.csv("theory"), d.csv("atoms"), d.csv("panels"), d.csv("configs")
     labels = d.config.get("configurations", [])
     depths = d.config.get("depths", sorted(set(panels["depth"])))
-    fig, axes = plt.subplots(len(labels), len(depths), figsize=(3.1 * len(depths), 2.4 * len(labels)),
+    fig, axes = plt.subplots(len(labels), len(depths), figsize=(max(3.1 * len(depths), 9.0), 2.4 * len(labels)),
                              squeeze=False)
     colors = _colors(len(labels))
     for k, label in enumerate(labels):

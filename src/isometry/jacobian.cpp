@@ -39,11 +39,10 @@ enum stream_tag : std::uint64_t { weights_tag = 1, bias_tag = 2, input_tag = 3 }
 // Columns of W (sampling) and of J (product) are split into blocks of this width, whatever the
 // thread count: every block is computed by the same calls on the same numbers, so results do not
 // depend on how blocks are shared out.
+// Weights are sampled in blocks of 64 columns (the reflector blocks); the product works on wider
+// blocks for large N (fewer, larger GEMMs: N = 512 -> 4 blocks of 128).
 constexpr Eigen::Index kColumnBlock = householder_orthogonal::block_size;
-#ifndef NT_PRODUCT_BLOCK
-#define NT_PRODUCT_BLOCK 128
-#endif
-constexpr Eigen::Index kProductBlock = NT_PRODUCT_BLOCK;
+Eigen::Index product_block_width(Eigen::Index n) { return std::clamp<Eigen::Index>(64 * (n / 256), 64, 256); }
 // auto: the direct spectrum is trusted while s_min / s_max >= this.
 constexpr double kDirectRange = 1e-10;
 
@@ -71,7 +70,8 @@ class jacobian_engine {
                                 : std::sqrt(o.network.sigma_w2)),
         q0_(q0),
         blocks_((n_ + kColumnBlock - 1) / kColumnBlock),
-        product_blocks_((n_ + kProductBlock - 1) / kProductBlock) {
+        product_width_(product_block_width(n_)),
+        product_blocks_((n_ + product_width_ - 1) / product_width_) {
     if (gaussian_) {
       w_.resize(n_, n_);
       j_[1].resize(n_, n_);
@@ -223,8 +223,8 @@ class jacobian_engine {
   // Column block b of J^l = D^l W^l J^{l-1}. Layer 1: J^1 = D^1 W^1 (Gaussian); for orthogonal
   // weights J^1 = D^1 sigma_w S, since J^L (W^1)^T / sigma_w has the singular values of J^L.
   void product_block(int layer, Eigen::Index b) {
-    const Eigen::Index c0 = b * kProductBlock;
-    const Eigen::Index nc = std::min(kProductBlock, n_ - c0);
+    const Eigen::Index c0 = b * product_width_;
+    const Eigen::Index nc = std::min(product_width_, n_ - c0);
     double m = 0.0;
     if (gaussian_) {
       if (layer == 1) {
@@ -290,6 +290,7 @@ class jacobian_engine {
   double weight_scale_;
   double q0_;
   Eigen::Index blocks_;
+  Eigen::Index product_width_;
   Eigen::Index product_blocks_;
 
   Eigen::MatrixXd w_;  // Gaussian weights, unscaled
@@ -417,7 +418,7 @@ jacobian_result simulate_jacobian(const jacobian_options& options) {
   const double q0 = options.q_input >= 0.0 ? options.q_input : (have_q_star && fp.q_star > 0.0 ? fp.q_star : 1.0);
 
   const int threads = thread_count();
-  const Eigen::Index blocks = (n + kColumnBlock - 1) / kColumnBlock;
+  const Eigen::Index blocks = (n + product_block_width(n) - 1) / product_block_width(n);
   // Whole networks per thread when seeds share out evenly (or the width has too few blocks),
   // otherwise every thread works on each network's column blocks.
   const bool by_seed =

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <boost/math/special_functions/digamma.hpp>
+#include <boost/math/special_functions/trigamma.hpp>
 
 #include "neurotheory/core/error.hpp"
 #include "neurotheory/isometry/design.hpp"
@@ -291,10 +292,17 @@ reproduction_output jacobian_spectra(const context& ctx) {
                     "empirical CDF of lambda = s^2 (all networks of a panel pooled) against the free-probability "
                     "CDF (sup distance over the grid), and the variance of lambda (finite-N corrections grow "
                     "like L/N)"}};
+  std::string sample_files;
+  for (std::size_t k = 0; k < configs.size(); ++k) {
+    for (int depth : depths) {
+      sample_files += (sample_files.empty() ? "" : ", ") + ("samples_" + std::to_string(k) + "_" + std::to_string(depth) + ".npy");
+    }
+  }
   out.extra = {{"files",
-                {{"theory.csv", "config, depth, lambda, density (continuous part, log grid)"},
+                {{"theory.csv", "config, depth, lambda, density (continuous part, log and linear grids)"},
                  {"atoms.csv", "point masses per panel"},
-                 {"samples_K_L.npy", "lambda of every network (networks x N) for configuration K at depth L"},
+                 {sample_files, "lambda of every network (networks x N) for configuration K at depth L: "
+                                "samples_K_L.npy"},
                  {"panels.csv", "per panel: Kolmogorov distance, moments with standard errors, theory"},
                  {"configs.csv", "sigma_w2, sigma_b2, q* per configuration"}}}};
   return out;
@@ -504,7 +512,7 @@ reproduction_output universality(const context& ctx) {
                                    "density"},
                  {"atoms.csv", "point masses (the Bernoulli class has one at p^-L)"},
                  {"designs.csv", "the critical (q*, sigma_w2, sigma_b2) per activation and depth"},
-                 {"samples_<activation>.npy", "lambda of the simulated networks at the simulated depth"}}}};
+                 {"samples_tanh.npy, samples_hard_tanh.npy", "lambda of the simulated networks at the simulated depth"}}}};
   return out;
 }
 
@@ -547,8 +555,9 @@ reproduction_output deep_products(const context& ctx) {
     exponent_theory[i] = boost::math::digamma((n - i) / 2.0) + std::log(2.0 / n);
     const Eigen::ArrayXd per = 2.0 * sim_b.log_singular_values.col(i) / depth;
     exponent_mean[i] = per.mean();
-    exponent_sem[i] =
-        std::sqrt((per - per.mean()).square().sum() / static_cast<double>(seeds_b - 1) / static_cast<double>(seeds_b));
+    // Standard error from the exact variance of sum_l ln chi^2_k (k = N - i degrees of freedom):
+    // psi'(k/2) per layer. Four networks estimate it too poorly to divide by.
+    exponent_sem[i] = std::sqrt(boost::math::trigamma((n - i) / 2.0) / depth / static_cast<double>(seeds_b));
   }
   // The finite-L bias of log s_i (an O(1) term from the last QR steps) is O(1/L) per layer: below the noise.
   accumulate(lyapunov_z, compare(exponent_mean, exponent_sem, exponent_theory, 0));
@@ -585,7 +594,8 @@ reproduction_output deep_products(const context& ctx) {
                 {{"tanh_samples.npy", "lambda of the deep orthogonal tanh networks (networks x N)"},
                  {"tanh_lambda.npy", "theory grid"},
                  {"tanh_density.npy", "theory density"},
-                 {"lyapunov.csv", "per index i: exact exponent, mean and standard error over networks"}}}};
+                 {"lyapunov.csv", "per index i: exact exponent, mean over networks and its standard error from the "
+                                  "exact variance psi'((N-i+1)/2) / (L networks)"}}}};
   return out;
 }
 

@@ -36,6 +36,13 @@ const std::vector<entry>& entries() {
       {"universality", "Universal large-depth spectra of orthogonal networks (Pennington et al. 2018)",
        &detail::universality},
       {"deep_products", "Ten-thousand-layer Jacobians: orthogonal tanh and Ginibre products", &detail::deep_products},
+      {"manifold_geometry",
+       "Length, curvature and Grassmannian length of a circle through deep networks (Poole et al. 2016, Fig. 4)",
+       &detail::manifold_geometry},
+      {"manifold_pca", "The circle in its top principal components, ordered vs chaotic (Poole et al. 2016, Fig. 3)",
+       &detail::manifold_pca},
+      {"transitions", "Pattern transitions and linear regions along a circle (Raghu et al. 2017)",
+       &detail::transitions},
   };
   return list;
 }

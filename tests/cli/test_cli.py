@@ -197,3 +197,56 @@ def test_isometry_bad_input_exits_2(tmp_path, args, field):
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and field in proc.stderr
     assert not out.exists()
+
+
+# ---- expressivity (issue 4's interface contract) ----------------------------------------------------
+
+def test_expressivity_manifold_contract(tmp_path):
+    # sigma_w = 4, sigma_b = 0.3 (std): chi_1 = 2.367261, length grows by sqrt(chi_1) = 1.5386 per layer.
+    r = run_json("expressivity", "manifold", "--activation", "tanh", "--sigma-w2", 16, "--sigma-b2", 0.09,
+                 "--depth", 10, "--out", tmp_path)
+    assert r["length_growth"] == pytest.approx(math.sqrt(2.367261), abs=1e-6)
+    assert r["curvature2_star"] > 0
+    ordered = run_json("expressivity", "manifold", "--activation", "tanh", "--sigma-w2", 0.8, "--sigma-b2", 0.05,
+                       "--depth", 5, "--out", tmp_path / "ordered")
+    assert ordered["curvature2_star"] is None
+    theory = np.genfromtxt(tmp_path / "theory.csv", delimiter=",", names=True)
+    assert theory["layer"].shape == (10,)
+
+
+def test_expressivity_manifold_simulate_writes_measurements(tmp_path):
+    r = run_json("expressivity", "manifold", "--activation", "tanh", "--sigma-w2", 4, "--sigma-b2", 0.09,
+                 "--depth", 4, "--simulate", "--width", 300, "--seeds", 3, "--points", 128, "--out", tmp_path)
+    assert r["simulated"] is True
+    for measure in ("length2", "curvature2", "grassmannian"):
+        assert r["agreement"][measure]["points"] > 0
+    sim = np.genfromtxt(tmp_path / "simulation.csv", delimiter=",", names=True)
+    assert sim["length2_mean"].shape == (4,)
+    assert np.load(tmp_path / "curvature2_exact_mean.npy").shape == (4,)
+
+
+def test_expressivity_regions_and_trajectory(tmp_path):
+    r = run_json("expressivity", "regions", "--activation", "relu", "--sigma-w2", 2, "--sigma-b2", 0, "--q0", 1,
+                 "--depth", 3, "--width", 200, "--seeds", 2, "--points", 1024, "--out", tmp_path / "regions")
+    assert r["transitions_theory_final"] == pytest.approx(2.0, rel=1e-9)
+    assert r["regions_final"] >= 1
+    curve = tmp_path / "curve.npy"
+    theta = np.linspace(0, 2 * np.pi, 100, endpoint=False)
+    np.save(curve, np.stack([np.cos(theta), np.sin(theta)], axis=1))
+    t = run_json("expressivity", "trajectory", "--input", curve, "--depth", 3, "--width", 100, "--seeds", 2,
+                 "--out", tmp_path / "traj")
+    assert t["points"] == 100 and t["input_dim"] == 2
+
+
+@pytest.mark.parametrize("args, field", [
+    (("expressivity", "manifold", "--depth", 0), "depth"),
+    (("expressivity", "manifold", "--q0", 0), "q0"),
+    (("expressivity", "manifold", "--simulate", "--width", 0), "width"),
+    (("expressivity", "regions", "--activation", "tanh"), "activation"),
+])
+def test_expressivity_bad_input_exits_2(tmp_path, args, field):
+    out = tmp_path / "out"
+    proc = run(*args, "--out", out, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and field in proc.stderr
+    assert not out.exists()

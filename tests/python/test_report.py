@@ -21,7 +21,7 @@ import pytest
 CLI = os.environ.get("NEUROTHEORY_CLI")
 HINT = "install it with: apt-get install python3-matplotlib python3-numpy"
 REPRODUCTIONS = ["length_map", "phase_diagram", "depth_scales", "trajectories", "jacobian_spectra", "spectral_spread",
-                 "universality", "deep_products"]
+                 "universality", "deep_products", "manifold_geometry", "manifold_pca", "transitions"]
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,10 @@
 //           triangular factor in row-scaled log form, then a one-sided Jacobi SVD in that form:
 //           log singular values of any spread, at any depth.
 //   auto:   direct, falling back to qr when the direct spectrum spans more than ~10 decades.
-// Replicate r draws layer l's weights from stream (seed, {r, l, kind}): results do not depend on
-// the thread count.
+// Replicate r draws layer l's weights from streams (seed, {r, l, kind, column block}): results do
+// not depend on the thread count. Haar weights are sampled as Householder reflectors (Stewart 1980,
+// see core/ensembles.hpp) and applied in blocked form; Gaussian ones by GEMM. Threads share each
+// network's columns, or take whole networks when there are enough of them.
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -16,6 +16,11 @@
 //                  universal large-depth laws at fixed variance
 //   deep_products  L = 10,000: orthogonal tanh against the theory; Ginibre products' log singular
 //                  values against their exact Lyapunov exponents
+//   manifold_geometry  [P16] Fig. 4: length, curvature and Grassmannian length of a great circle
+//                  against depth across the order-to-chaos transition
+//   manifold_pca   [P16] Fig. 3: the propagated circle on its top principal components
+//   transitions    Raghu et al. 2017: pattern transitions (Rice's formula) and linear regions along
+//                  a circle in relu / hard-tanh networks; shallow versus deep
 // run() writes DIR/data/<name>/{*.npy, *.csv, meta.json} and DIR/data/summary.json; the figures
 // and DIR/index.html are drawn from them by `python3 -m neurotheory.report DIR`.
 #include <cstdint>

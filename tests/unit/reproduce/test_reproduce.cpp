@@ -86,7 +86,8 @@ TEST(Reproduce, QuickRunWritesDataAndAgreesWithTheory) {
   ASSERT_EQ(progress.size(), names.size());
   const std::set<std::string> expected = {"length_map",       "phase_diagram",   "depth_scales",
                                           "trajectories",     "jacobian_spectra", "spectral_spread",
-                                          "universality",     "deep_products"};
+                                          "universality",     "deep_products",   "manifold_geometry",
+                                          "manifold_pca",     "transitions"};
   // The signal-propagation reproductions run at the quick width; the isometry ones choose theirs
   // per panel (deep products use narrow networks).
   const std::set<std::string> quick_width = {"length_map", "phase_diagram", "depth_scales", "trajectories"};
