@@ -83,16 +83,12 @@ enum measure : Index {
 void affine(const Eigen::MatrixXd& w, const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::Ref<Eigen::MatrixXd> y,
             const Eigen::VectorXd* b) {
   if (y.cols() == 0) return;
-  if (b != nullptr) {
-    y.colwise() = *b;
-  } else {
-    y.setZero();
-  }
+  if (b != nullptr) y.colwise() = *b;
   const int m = static_cast<int>(y.rows()), n = static_cast<int>(y.cols()), k = static_cast<int>(w.cols());
   const int ldw = static_cast<int>(w.outerStride()), ldx = static_cast<int>(x.outerStride());
   const int ldy = static_cast<int>(y.outerStride());
-  const double one = 1.0;
-  dgemm_("N", "N", &m, &n, &k, &one, w.data(), &ldw, x.data(), &ldx, &one, y.data(), &ldy);
+  const double one = 1.0, beta = b != nullptr ? 1.0 : 0.0;
+  dgemm_("N", "N", &m, &n, &k, &one, w.data(), &ldw, x.data(), &ldx, &beta, y.data(), &ldy);  // Eigen's BLAS prototype
 }
 
 double seconds_since(clock_type::time_point t0) {
@@ -357,28 +353,43 @@ class network {
     for (Index j = c0; j < c1; ++j) {
       const auto h = y_.col(j);
       auto out = cols_.row(j);
-      out(c_q) = h.squaredNorm() / n;
       if (j < nseg) {
-        const auto hp = y_.col((j + 1) % k);
-        out(c_chord) = (hp - h).norm() * inv_sqrt_n;
-        const long long crossings = count_crossings(h.data(), hp.data());
+        const long long crossings = count_crossings(h.data(), y_.col((j + 1) % k).data());
         out(c_transitions) = static_cast<double>(crossings) / n;
         if (crossings > 0) out(c_changed) = 1.0;
       }
       if (p_.circle && p_.curvature) {
-        const auto hp = y_.col((j + 1) % k);
-        const auto hm = y_.col((j + k - 1) % k);
-        out(c_half) = j % 2 == 0 ? (y_.col((j + 2) % k) - h).norm() * inv_sqrt_n : 0.0;
         // v = (h_{k+1} - h_{k-1}) / (2 dtheta), a = (h_{k+1} - 2 h_k + h_{k-1}) / dtheta^2: with
         // dv, da the bare differences, N kappa^2 = 16 N (dv.dv da.da - (dv.da)^2) / (dv.dv)^3 and
-        // kappa |v| dtheta = 2 sqrt(dv.dv da.da - (dv.da)^2) / dv.dv.
-        const double vv = (hp - hm).squaredNorm();
-        const double aa = (hp - 2.0 * h + hm).squaredNorm();
-        const double va = (hp - hm).dot(hp - 2.0 * h + hm);
+        // kappa |v| dtheta = 2 sqrt(dv.dv da.da - (dv.da)^2) / dv.dv. One pass over the neurons.
+        const double* hm = y_.col((j + k - 1) % k).data();
+        const double* h0 = h.data();
+        const double* hp = y_.col((j + 1) % k).data();
+        const double* hpp = j % 2 == 0 ? y_.col((j + 2) % k).data() : h0;
+        double hh = 0, chord = 0, half = 0, vv = 0, aa = 0, va = 0;
+#pragma omp simd reduction(+ : hh, chord, half, vv, aa, va)
+        for (Index i = 0; i < p_.n; ++i) {
+          const double dv = hp[i] - hm[i];
+          const double da = hp[i] - 2.0 * h0[i] + hm[i];
+          const double ds = hp[i] - h0[i];
+          const double dh = hpp[i] - h0[i];
+          hh += h0[i] * h0[i];
+          chord += ds * ds;
+          half += dh * dh;
+          vv += dv * dv;
+          aa += da * da;
+          va += dv * da;
+        }
         const double cross = std::max(vv * aa - va * va, 0.0);
+        out(c_q) = hh / n;
+        out(c_chord) = std::sqrt(chord) * inv_sqrt_n;
+        out(c_half) = std::sqrt(half) * inv_sqrt_n;
         out(c_g) = vv / (4.0 * dtheta * dtheta * n);
         out(c_k2) = 16.0 * n * cross / (vv * vv * vv);
         out(c_grass) = 2.0 * std::sqrt(cross) / vv;
+      } else {
+        out(c_q) = h.squaredNorm() / n;
+        if (j < nseg) out(c_chord) = (y_.col((j + 1) % k) - h).norm() * inv_sqrt_n;
       }
       if (p_.parts == 3) {
         const auto v = y_.col(k + j);

@@ -442,8 +442,14 @@ jacobian_result simulate_jacobian(const jacobian_options& options) {
     }
   };
 
-  const blas_single_thread blas_guard;
-  if (by_seed) {
+  // Runs fn(engine, s) for every seed: whole networks per thread, or one network at a time with
+  // the team on its columns. An exception in a thread is rethrown here.
+  auto for_each_seed = [&](auto&& fn) {
+    if (!by_seed) {
+      jacobian_engine engine(options, act, ensemble, q0);
+      for (int s = 0; s < seeds; ++s) fn(engine, s);
+      return;
+    }
     std::exception_ptr error;
     std::atomic<bool> failed{false};
 #pragma omp parallel num_threads(threads)
@@ -452,7 +458,7 @@ jacobian_result simulate_jacobian(const jacobian_options& options) {
         jacobian_engine engine(options, act, ensemble, q0);
 #pragma omp for schedule(dynamic, 1)
         for (int s = 0; s < seeds; ++s) {
-          if (!failed.load()) one_seed(engine, s);
+          if (!failed.load()) fn(engine, s);
         }
       } catch (...) {
 #pragma omp critical(nt_jacobian_error)
@@ -461,13 +467,13 @@ jacobian_result simulate_jacobian(const jacobian_options& options) {
       }
     }
     if (error) std::rethrow_exception(error);
-  } else {
-    jacobian_engine engine(options, act, ensemble, q0);
-    for (int s = 0; s < seeds; ++s) one_seed(engine, s);
-  }
+  };
+
+  const blas_single_thread blas_guard;
+  for_each_seed(one_seed);
   // auto: once one network needed qr, all are reported by qr (the same random numbers).
   if (auto_method && need_qr.load()) {
-    auto redo = [&](jacobian_engine& engine, int s) {
+    for_each_seed([&](jacobian_engine& engine, int s) {
       auto& o = out[static_cast<std::size_t>(s)];
       if (o.qr) return;
       const seed_output direct = o;
@@ -475,18 +481,7 @@ jacobian_result simulate_jacobian(const jacobian_options& options) {
       o.t_sample += direct.t_sample;
       o.t_product += direct.t_product;
       o.t_svd += direct.t_svd;
-    };
-    if (by_seed) {
-#pragma omp parallel num_threads(threads)
-      {
-        jacobian_engine engine(options, act, ensemble, q0);
-#pragma omp for schedule(dynamic, 1)
-        for (int s = 0; s < seeds; ++s) redo(engine, s);
-      }
-    } else {
-      jacobian_engine engine(options, act, ensemble, q0);
-      for (int s = 0; s < seeds; ++s) redo(engine, s);
-    }
+    });
   }
 
   r.method = options.method == "qr" || (auto_method && need_qr.load()) ? "qr" : "direct";
