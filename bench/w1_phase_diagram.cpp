@@ -23,7 +23,12 @@
 #include "neurotheory/core/parallel.hpp"
 #include "neurotheory/signalprop/phase_diagram.hpp"
 
+#include "sched_stats.hpp"
+
 namespace {
+
+using nt::bench::thread_sched_times;
+using nt::bench::wait_fraction;
 
 struct w1_checksums {
   double sum_q = 0;
@@ -61,41 +66,6 @@ w1_checksums checksums(const nt::signalprop::phase_diagram_result& r) {
   }
   c.unconverged = r.failed_points;
   return c;
-}
-
-// Nanoseconds each thread of this process spent runnable but waiting for a CPU
-// (/proc/self/task/*/schedstat, as peers_common.py reads it); empty where unavailable.
-struct sched_times {
-  double run_ns = 0;
-  double wait_ns = 0;
-};
-
-std::map<std::string, sched_times> thread_sched_times() {
-  std::map<std::string, sched_times> out;
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
-    std::ifstream f(task.path() / "schedstat");
-    sched_times t;
-    if (f >> t.run_ns >> t.wait_ns) out[task.path().filename().string()] = t;
-  }
-  return out;
-}
-
-// wait_frac: the summed queueing time of the threads that computed, over the wall time (0 = never
-// waited; a figure is trustworthy only when it is about 0, see ../shared/peers/README.md). Threads
-// that ran under 2% of the wall time are idle helpers (OpenBLAS's pool spins on sched_yield and
-// counts as runnable) and are left out.
-double wait_fraction(const std::map<std::string, sched_times>& before, const std::map<std::string, sched_times>& after,
-                     double wall_s) {
-  if (!(wall_s > 0)) return 0.0;
-  double wait = 0;
-  for (const auto& [tid, t] : after) {
-    const auto it = before.find(tid);
-    const sched_times t0 = it == before.end() ? sched_times{} : it->second;
-    if ((t.run_ns - t0.run_ns) * 1e-9 < 0.02 * wall_s) continue;
-    wait += t.wait_ns - t0.wait_ns;
-  }
-  return wait * 1e-9 / wall_s;
 }
 
 [[noreturn]] void usage(const char* msg) {
@@ -148,8 +118,8 @@ int main(int argc, char** argv) {
         "RESULT {\"workload\": \"W1\", \"impl\": \"neurotheory\", \"time_s\": %.6f, \"warm_median_s\": %.6f, "
         "\"wait_frac\": %.3f, \"repeat\": %d, \"threads\": %d, \"tolerance\": %.3g, \"newton_iterations\": %lld, "
         "\"sum_q\": %.6f, \"sum_chi1\": %.6f, \"n_chaotic\": %lld, \"unconverged\": %lld}\n",
-        cold, warm, wait_frac, repeat, nt::thread_count(), tolerance, r.newton_iterations, c.sum_q, c.sum_chi1, c.n_chaotic,
-        c.unconverged);
+        cold, warm, wait_frac, repeat, nt::thread_count(), tolerance, r.newton_iterations, c.sum_q, c.sum_chi1,
+        c.n_chaotic, c.unconverged);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "w1_phase_diagram: %s\n", e.what());

@@ -33,40 +33,15 @@
 #include "neurotheory/isometry/jacobian.hpp"
 #include "neurotheory/signalprop/meanfield.hpp"
 
+#include "sched_stats.hpp"
+
 namespace {
+
+using nt::bench::thread_sched_times;
+using nt::bench::wait_fraction;
 
 constexpr int kWidth = 512;
 constexpr double kSigmaW = 1.05, kSigmaB = 0.025;
-
-// Per-thread scheduler statistics, as in w1_phase_diagram.cpp (see bench/README.md).
-struct sched_times {
-  double run_ns = 0;
-  double wait_ns = 0;
-};
-
-std::map<std::string, sched_times> thread_sched_times() {
-  std::map<std::string, sched_times> out;
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
-    std::ifstream f(task.path() / "schedstat");
-    sched_times t;
-    if (f >> t.run_ns >> t.wait_ns) out[task.path().filename().string()] = t;
-  }
-  return out;
-}
-
-double wait_fraction(const std::map<std::string, sched_times>& before, const std::map<std::string, sched_times>& after,
-                     double wall_s) {
-  if (!(wall_s > 0)) return 0.0;
-  double wait = 0;
-  for (const auto& [tid, t] : after) {
-    const auto it = before.find(tid);
-    const sched_times t0 = it == before.end() ? sched_times{} : it->second;
-    if ((t.run_ns - t0.run_ns) * 1e-9 < 0.02 * wall_s) continue;
-    wait += t.wait_ns - t0.wait_ns;
-  }
-  return wait * 1e-9 / wall_s;
-}
 
 // q0 with E tanh(sqrt(q0) z)^2 = target (bisection; E tanh^2 increases with q).
 double input_variance_for(double target) {
