@@ -29,6 +29,8 @@ void bind_core(py::module_& m);
 void bind_signalprop(py::module_& m);
 void bind_isometry(py::module_& m);
 void bind_expressivity(py::module_& m);
+void bind_deeplinear(py::module_& m);
+void bind_synapses(py::module_& m);
 
 // An activation given either as an `Activation` object or by name.
 const activation& resolve_activation(py::handle obj);

@@ -63,4 +63,14 @@ PYBIND11_MODULE(_neurotheory, m) {
       "Expressivity through transient chaos: length, curvature and Grassmannian length of manifolds through deep "
       "random networks, trajectory length, pattern transitions and linear regions.");
   nt::python::bind_expressivity(expressivity);
+  auto deeplinear = m.def_submodule(
+      "deeplinear",
+      "Learning dynamics of deep linear networks: exact mode dynamics, semantic development on hierarchical data, "
+      "generalization dynamics, and gradient-descent simulation next to the theory.");
+  nt::python::bind_deeplinear(deeplinear);
+  auto synapses = m.def_submodule(
+      "synapses",
+      "Complex synapses: Markov synapse models, exact memory curves, the memory frontier, Benna-Fusi consolidation, "
+      "design, and Monte Carlo populations next to the theory.");
+  nt::python::bind_synapses(synapses);
 }

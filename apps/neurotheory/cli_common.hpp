@@ -86,5 +86,7 @@ void register_reproduce(CLI::App& app);
 void register_activations(CLI::App& app);
 void register_isometry(CLI::App& app);
 void register_expressivity(CLI::App& app);
+void register_deeplinear(CLI::App& app);
+void register_synapses(CLI::App& app);
 
 }  // namespace nt::cli

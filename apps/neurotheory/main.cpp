@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   nt::cli::register_signalprop(app);
   nt::cli::register_isometry(app);
   nt::cli::register_expressivity(app);
+  nt::cli::register_deeplinear(app);
+  nt::cli::register_synapses(app);
   nt::cli::register_reproduce(app);
   nt::cli::register_activations(app);
   try {

@@ -9,6 +9,10 @@ The C++ library is exposed module by module, mirroring its namespaces:
   classes, the initialization designer (``neurotheory.isometry.design``).
 - ``neurotheory.expressivity``: a great circle or any curve through deep random networks (length,
   curvature, Grassmannian length, transitions, linear regions), theory next to simulation.
+- ``neurotheory.deeplinear``: exact learning dynamics of deep linear networks, semantic development,
+  generalization dynamics, gradient-descent simulation.
+- ``neurotheory.synapses``: complex Markov synapses, memory curves, the memory frontier, Benna-Fusi
+  consolidation, synapse design, Monte Carlo populations.
 
 Every public name of core and signalprop is also available here, e.g. ``neurotheory.fixed_point``.
 Errors: a parameter out of range raises ValueError (with a ``field`` attribute naming it), an I/O
@@ -20,7 +24,7 @@ from __future__ import annotations
 import sys as _sys
 
 from . import _neurotheory
-from ._neurotheory import core, expressivity, isometry, signalprop
+from ._neurotheory import core, deeplinear, expressivity, isometry, signalprop, synapses
 
 __version__: str = _neurotheory.__version__
 
@@ -49,6 +53,8 @@ _sys.modules[__name__ + ".core"] = core
 _sys.modules[__name__ + ".signalprop"] = signalprop
 _sys.modules[__name__ + ".isometry"] = isometry
 _sys.modules[__name__ + ".expressivity"] = expressivity
+_sys.modules[__name__ + ".deeplinear"] = deeplinear
+_sys.modules[__name__ + ".synapses"] = synapses
 
 
 def _public(module) -> list[str]:
@@ -59,6 +65,6 @@ for _module in (core, signalprop):
     for _name in _public(_module):
         globals()[_name] = getattr(_module, _name)
 
-__all__ = ["core", "signalprop", "isometry", "expressivity", "__version__", *_public(core), *_public(signalprop)]
+__all__ = ["core", "signalprop", "isometry", "expressivity", "deeplinear", "synapses", "__version__", *_public(core), *_public(signalprop)]
 
 del _module, _name

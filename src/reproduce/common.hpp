@@ -32,6 +32,19 @@ struct context {
   [[nodiscard]] std::filesystem::path file(const std::string& name) const { return dir / name; }
 };
 
+// One entry of `neurotheory reproduce`: its name (the data folder and the report's figure key), its
+// title, and the function that computes it. The list runs in the order given.
+struct reproduction_entry {
+  const char* name;
+  const char* title;
+  reproduction_output (*compute)(const context&);
+};
+
+// The reproductions of the deeplinear and synapses modules (src/reproduce/deeplinear.cpp, synapses.cpp),
+// appended after the built-in list.
+std::vector<reproduction_entry> deeplinear_reproductions();
+std::vector<reproduction_entry> synapses_reproductions();
+
 reproduction_output length_map(const context& ctx);
 reproduction_output phase_diagram(const context& ctx);
 reproduction_output depth_scales(const context& ctx);

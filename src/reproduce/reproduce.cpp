@@ -1,5 +1,6 @@
 #include "neurotheory/reproduce/reproduce.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -13,14 +14,10 @@
 namespace nt::reproduce {
 namespace {
 
-struct entry {
-  const char* name;
-  const char* title;
-  detail::reproduction_output (*compute)(const detail::context&);
-};
+using entry = detail::reproduction_entry;
 
-const std::vector<entry>& entries() {
-  static const std::vector<entry> list = {
+std::vector<entry> all_entries() {
+  std::vector<entry> list = {
       {"length_map", "Length map and its fixed point (Poole et al. 2016, Fig. 1)", &detail::length_map},
       {"phase_diagram", "Order-to-chaos phase diagram (Poole et al. 2016, Fig. 2D; Schoenholz et al. 2017, Fig. 1)",
        &detail::phase_diagram},
@@ -44,6 +41,14 @@ const std::vector<entry>& entries() {
       {"transitions", "Pattern transitions and linear regions along a circle (Raghu et al. 2017)",
        &detail::transitions},
   };
+  for (const auto& more : {detail::deeplinear_reproductions(), detail::synapses_reproductions()}) {
+    list.insert(list.end(), more.begin(), more.end());
+  }
+  return list;
+}
+
+const std::vector<entry>& entries() {
+  static const std::vector<entry> list = all_entries();
   return list;
 }
 
@@ -54,6 +59,15 @@ void reproduce_options::validate() const {
   std::error_code ec;
   if (std::filesystem::exists(out, ec) && !std::filesystem::is_directory(out, ec)) {
     throw invalid_argument("out", out, "must be a folder (a file of that name exists)");
+  }
+  for (const auto& name : only) {
+    bool known = false;
+    for (const auto& e : entries()) known = known || name == e.name;
+    if (!known) {
+      std::string names;
+      for (const auto& e : entries()) names += (names.empty() ? "" : ", ") + std::string(e.name);
+      throw invalid_argument("only", name, "must name a reproduction: " + names);
+    }
   }
 }
 
@@ -72,6 +86,9 @@ std::vector<reproduction_summary> run(const reproduce_options& options,
   std::vector<reproduction_summary> summaries;
   nlohmann::json list = nlohmann::json::array();
   for (const auto& e : entries()) {
+    if (!options.only.empty() && std::find(options.only.begin(), options.only.end(), e.name) == options.only.end()) {
+      continue;
+    }
     if (progress) progress(std::string(e.name) + ": " + e.title);
     const detail::context ctx{options, data / e.name};
     const auto t0 = clock();

@@ -36,6 +36,7 @@ struct reproduce_options {
   std::string out = "report";  // output folder
   bool quick = false;          // small sizes (width 300): the whole run in seconds (tests)
   std::uint64_t seed = 1;
+  std::vector<std::string> only;  // names of the reproductions to run (empty: all of them)
 
   void validate() const;  // throws nt::invalid_argument naming the field
   template <class V>
@@ -43,6 +44,7 @@ struct reproduce_options {
     v("out", out, "output folder (data/ is written there, the report's figures/ and index.html next to it)");
     v("quick", quick, "small sizes (width 300, fewer networks): seconds instead of minutes");
     v("seed", seed, "base seed of every simulation's random streams");
+    v("only", only, "run only these reproductions (comma-separated names; default: all)");
   }
 };
 
