@@ -10,8 +10,10 @@
 
 namespace nt::synapses {
 
-// Initial SNR: SNR(0) <= 4 sqrt(N) Phi_{-+} / r <= sqrt(N) (LG13 eq. 8), Phi_{-+} the equilibrium
-// probability flux from w = -1 to w = +1 states. initial_snr_bound(N) is the model-free sqrt(N).
+// Initial SNR: SNR(0) <= 4 sqrt(N) Phi_{-+} / r and SNR(0) <= sqrt(N) (LG13 eq. 8), Phi_{-+} the
+// equilibrium probability flux from w = -1 to w = +1 states. The two bounds are separate: the flux
+// bound itself can exceed sqrt(N) (a random 2-state model gives 12.8 at N = 100); SNR(0) obeys both.
+// initial_snr_bound(N) is the model-free sqrt(N).
 double initial_snr_bound(double N);
 double flux(const markov_model& model, double r = 1.0);  // Phi_{-+} (per synapse, rate r)
 double flux_bound(const markov_model& model, double N);  // 4 sqrt(N) Phi_{-+} / r (r cancels)
