@@ -185,7 +185,7 @@ def test_report_renders_in_chromium(report_dir, tmp_path):
 
     print(f"screenshot: {screenshot}")
     assert "neurotheory" in title
-    assert len(images) == 11, images
+    assert len(images) == 19, images
     for img in images:
         assert img["complete"] and img["width"] > 0 and img["height"] > 0, f"image did not load: {img}"
     assert errors == [], "console errors:\n" + "\n".join(errors)

@@ -21,7 +21,9 @@ import pytest
 CLI = os.environ.get("NEUROTHEORY_CLI")
 HINT = "install it with: apt-get install python3-matplotlib python3-numpy"
 REPRODUCTIONS = ["length_map", "phase_diagram", "depth_scales", "trajectories", "jacobian_spectra", "spectral_spread",
-                 "universality", "deep_products", "manifold_geometry", "manifold_pca", "transitions"]
+                 "universality", "deep_products", "manifold_geometry", "manifold_pca", "transitions",
+                 "mode_dynamics", "semantic_development", "hierarchy_spectrum", "generalization_dynamics",
+                 "memory_curves", "memory_frontier", "benna_fusi_decay", "lifetime_scaling"]
 
 
 @pytest.fixture(scope="module")

@@ -75,9 +75,11 @@ void for_each_stats(const json& j, int replicates, const std::string& path,
 // Every reproduction `neurotheory reproduce` knows, in its order; a registration dropped or added
 // by mistake shows here.
 TEST(Reproduce, KnowsEveryReproduction) {
-  const std::vector<std::string> expected = {"length_map",        "phase_diagram",   "depth_scales", "trajectories",
-                                             "jacobian_spectra",  "spectral_spread", "universality", "deep_products",
-                                             "manifold_geometry", "manifold_pca",    "transitions"};
+  const std::vector<std::string> expected = {
+      "length_map",      "phase_diagram",   "depth_scales",         "trajectories",       "jacobian_spectra",
+      "spectral_spread", "universality",    "deep_products",        "manifold_geometry",  "manifold_pca",
+      "transitions",     "mode_dynamics",   "semantic_development", "hierarchy_spectrum", "generalization_dynamics",
+      "memory_curves",   "memory_frontier", "benna_fusi_decay",     "lifetime_scaling"};
   std::vector<std::string> got;
   for (const auto& [name, title] : nt::reproduce::reproduction_names()) {
     got.push_back(name);
