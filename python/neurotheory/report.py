@@ -20,8 +20,14 @@ import os
 import sys
 import time
 
-from . import report_deeplinear, report_synapses
-from ._report_common import Data, _colors, _fmt, _legend_handles, _save_figure, _sim, _style, _write_atomic
+if __package__:
+    from . import report_deeplinear, report_synapses
+    from ._report_common import Data, _colors, _fmt, _legend_handles, _save_figure, _sim, _style, _write_atomic
+else:  # run as a file (python3 .../report.py DIR): the sibling modules are imported from its folder
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import report_deeplinear
+    import report_synapses
+    from _report_common import Data, _colors, _fmt, _legend_handles, _save_figure, _sim, _style, _write_atomic
 
 # Figures and captions of the later modules live in report_<module>.py (FIGURES + caption()).
 PLUGINS = (report_deeplinear, report_synapses)

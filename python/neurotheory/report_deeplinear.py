@@ -3,7 +3,10 @@ caption(name, meta) -> one plain-text paragraph. Helpers come from _report_commo
 
 from __future__ import annotations
 
-from ._report_common import Data, _colors, _fmt, _legend_handles, _save_figure, _sim  # noqa: F401
+if __package__:
+    from ._report_common import Data, _colors, _fmt, _legend_handles, _save_figure, _sim  # noqa: F401
+else:  # imported by report.py run as a file
+    from _report_common import Data, _colors, _fmt, _legend_handles, _save_figure, _sim  # noqa: F401
 
 S14 = "Saxe, McClelland & Ganguli, ICLR 2014 (arXiv:1312.6120)"
 S19 = "Saxe, McClelland & Ganguli, PNAS 2019 (arXiv:1810.10531)"

@@ -4,7 +4,10 @@ Helpers come from _report_common."""
 
 from __future__ import annotations
 
-from ._report_common import Data, _colors, _fmt, _legend_handles, _save_figure, _sim  # noqa: F401
+if __package__:
+    from ._report_common import Data, _colors, _fmt, _legend_handles, _save_figure, _sim  # noqa: F401
+else:  # imported by report.py run as a file
+    from _report_common import Data, _colors, _fmt, _legend_handles, _save_figure, _sim  # noqa: F401
 
 LG13 = "Lahiri & Ganguli, NeurIPS 2013 ('A memory frontier for complex synapses')"
 FDA05 = "Fusi, Drew & Abbott, Neuron 2005"
