@@ -3,13 +3,11 @@ exit code 2 with one line naming the parameter on bad input), checked against va
 state and against independent numpy evaluations of the closed forms."""
 import json
 import math
-import os
-import subprocess
 
 import numpy as np
 import pytest
 
-CLI = os.environ.get("NEUROTHEORY_CLI", "neurotheory")
+from cli_helpers import CLI, run, run_json  # noqa: F401
 
 # The eight living things x 36 attributes as the theory notes (2.2) print them (rows = items).
 LIVING_THINGS = [
@@ -22,20 +20,6 @@ LIVING_THINGS = [
     "101000100000010001001111001000000011",
     "101000100000001001010111001000000011",
 ]
-
-
-def run(*args, check=True):
-    proc = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, timeout=300)
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
-
-
-def run_json(*args):
-    proc = run(*args, "--json")
-    lines = proc.stdout.splitlines()
-    assert len(lines) == 1, f"--json must print exactly one line, got {proc.stdout!r}"
-    return json.loads(lines[0])
 
 
 def test_learning_time_contract(tmp_path):

@@ -3,27 +3,11 @@
 exiting 2 with one line and no files."""
 import json
 import math
-import os
-import subprocess
 
 import numpy as np
 import pytest
 
-CLI = os.environ.get("NEUROTHEORY_CLI", "neurotheory")
-
-
-def run(*args, check=True):
-    proc = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, timeout=300)
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
-
-
-def run_json(*args):
-    proc = run(*args, "--json")
-    lines = proc.stdout.splitlines()
-    assert len(lines) == 1, f"--json must print exactly one line, got {proc.stdout!r}"
-    return json.loads(lines[0])
+from cli_helpers import CLI, run, run_json  # noqa: F401
 
 
 def test_curve_binary_contract(tmp_path):
