@@ -135,6 +135,53 @@ const gauss_hermite_rule& gauss_hermite(int order) {
   return *slot;
 }
 
+namespace {
+
+gauss_legendre_rule make_legendre_rule(int n) {
+  gauss_legendre_rule rule{Eigen::ArrayXd(n), Eigen::ArrayXd(n)};
+  for (int i = 0; i < (n + 1) / 2; ++i) {
+    double x = std::cos(std::numbers::pi * (i + 0.75) / (n + 0.5));
+    double dp = 1.0;
+    // Newton converges quadratically from this start: stop once the step is at rounding level,
+    // after one more polishing step.
+    bool polish = false;
+    for (int it = 0; it < 50; ++it) {
+      double p0 = 1.0, p1 = x;
+      for (int k = 2; k <= n; ++k) {
+        const double p2 = ((2.0 * k - 1.0) * x * p1 - (k - 1.0) * p0) / k;
+        p0 = p1;
+        p1 = p2;
+      }
+      if (n == 1) p0 = 1.0;
+      dp = n * (x * p1 - p0) / (x * x - 1.0);
+      const double dx = p1 / dp;
+      x -= dx;
+      if (polish) break;
+      if (std::abs(dx) < 1e-14) polish = true;
+    }
+    const double w = 2.0 / ((1.0 - x * x) * dp * dp);
+    rule.nodes[i] = -x;
+    rule.nodes[n - 1 - i] = x;
+    rule.weights[i] = w;
+    rule.weights[n - 1 - i] = w;
+  }
+  return rule;
+}
+
+}  // namespace
+
+const gauss_legendre_rule& gauss_legendre(int order) {
+  if (order < 1 || order > 20000) {
+    throw invalid_argument("quadrature order", std::to_string(order), "must lie in [1, 20000]");
+  }
+  static std::mutex mutex;
+  static std::map<int, std::unique_ptr<gauss_legendre_rule>> cache;
+  std::lock_guard lock(mutex);
+  auto& slot = cache[order];
+  if (!slot) slot = std::make_unique<gauss_legendre_rule>(make_legendre_rule(order));
+  return *slot;
+}
+
 void quadrature_options::validate() const {
   if (order != 0 && (order < 2 || order > kMaxOrder)) {
     throw invalid_argument("quadrature_order", std::to_string(order), "must be 0 (automatic) or in [2, 4096]");

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "neurotheory/core/error.hpp"
+#include "neurotheory/core/gaussian.hpp"
 
 namespace nt::deeplinear {
 namespace {
@@ -22,37 +22,6 @@ void require_depth(int depth) { require_at_least("depth", depth, 1); }
 
 void require_finite(const char* field, double value) {
   if (!std::isfinite(value)) throw invalid_argument(field, format_value(value), "must be a finite number");
-}
-
-// 16-point Gauss-Legendre on [-1, 1], computed once (Newton on the three-term recurrence).
-struct gauss_legendre_16 {
-  std::array<double, 16> x{}, w{};
-  gauss_legendre_16() {
-    constexpr int n = 16;
-    const double pi = std::acos(-1.0);
-    for (int i = 0; i < n; ++i) {
-      double z = std::cos(pi * (i + 0.75) / (n + 0.5));
-      double dp = 0;
-      for (int it = 0; it < 100; ++it) {
-        double p0 = 1, p1 = 0;
-        for (int k = 1; k <= n; ++k) {
-          const double p2 = p1;
-          p1 = p0;
-          p0 = ((2.0 * k - 1.0) * z * p1 - (k - 1.0) * p2) / k;
-        }
-        dp = n * (z * p0 - p1) / (z * z - 1.0);
-        const double dz = p0 / dp;
-        z -= dz;
-        if (std::abs(dz) < 1e-16) break;
-      }
-      x[static_cast<std::size_t>(i)] = z;
-      w[static_cast<std::size_t>(i)] = 2.0 / ((1.0 - z * z) * dp * dp);
-    }
-  }
-};
-const gauss_legendre_16& gl16() {
-  static const gauss_legendre_16 rule;
-  return rule;
 }
 
 // The smooth remainder of the learning-time integrand after x = w = y^D (notes 1.5 integrand split):
@@ -102,13 +71,15 @@ double remainder_integral(double ya, double yb, int depth) {
     sign = -1.0;
   }
   const auto breaks = graded_breaks(depth, yb);
-  const auto& rule = gl16();
+  const auto& rule = gauss_legendre(16);
   double total = 0.0;
   double lo = ya;
   auto panel = [&](double a, double b) {
     const double c = 0.5 * (a + b), h = 0.5 * (b - a);
     double sum = 0.0;
-    for (std::size_t i = 0; i < rule.x.size(); ++i) sum += rule.w[i] * remainder_integrand(c + h * rule.x[i], depth);
+    for (Eigen::Index i = 0; i < rule.nodes.size(); ++i) {
+      sum += rule.weights[i] * remainder_integrand(c + h * rule.nodes[i], depth);
+    }
     return h * sum;
   };
   for (double b : breaks) {

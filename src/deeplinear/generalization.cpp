@@ -4,14 +4,14 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
-#include <mutex>
 #include <numbers>
 #include <string>
 
 #include <Eigen/Eigenvalues>
+#include <boost/math/tools/minima.hpp>
 
 #include "neurotheory/core/error.hpp"
+#include "neurotheory/core/gaussian.hpp"
 #include "neurotheory/core/parallel.hpp"
 #include "neurotheory/core/random.hpp"
 
@@ -19,52 +19,6 @@ namespace nt::deeplinear {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-// Gauss-Legendre nodes and weights on [-1, 1] (Newton on the three-term recurrence; O(n^2)).
-struct rule {
-  Eigen::ArrayXd node, weight;
-};
-
-rule compute_gauss_legendre(int n) {
-  rule r{Eigen::ArrayXd(n), Eigen::ArrayXd(n)};
-  for (int i = 0; i < (n + 1) / 2; ++i) {
-    double x = std::cos(std::numbers::pi * (i + 0.75) / (n + 0.5));
-    double dp = 1.0;
-    // Newton converges quadratically from this start: stop once the step is at rounding level,
-    // after one more polishing step.
-    bool polish = false;
-    for (int it = 0; it < 50; ++it) {
-      double p0 = 1.0, p1 = x;
-      for (int k = 2; k <= n; ++k) {
-        const double p2 = ((2.0 * k - 1.0) * x * p1 - (k - 1.0) * p0) / k;
-        p0 = p1;
-        p1 = p2;
-      }
-      if (n == 1) p0 = 1.0;
-      dp = n * (x * p1 - p0) / (x * x - 1.0);
-      const double dx = p1 / dp;
-      x -= dx;
-      if (polish) break;
-      if (std::abs(dx) < 1e-14) polish = true;
-    }
-    const double w = 2.0 / ((1.0 - x * x) * dp * dp);
-    r.node[i] = -x;
-    r.node[n - 1 - i] = x;
-    r.weight[i] = w;
-    r.weight[n - 1 - i] = w;
-  }
-  return r;
-}
-
-// Rules are cached per order (the curves and the optimiser call them many times); thread safe.
-const rule& gauss_legendre(int n) {
-  static std::mutex mutex;
-  static std::map<int, rule> cache;
-  const std::lock_guard<std::mutex> lock(mutex);
-  auto it = cache.find(n);
-  if (it == cache.end()) it = cache.emplace(n, compute_gauss_legendre(n)).first;
-  return it->second;  // std::map nodes are stable: the reference outlives later insertions
-}
 
 // Quadrature for the continuous Marchenko-Pastur part: int rho(lambda) f(lambda) dlambda ~= sum_k w_k f(lambda_k).
 // Notes 6: substitute lambda = x^2 (removes the 1/sqrt(lambda) singularity at alpha = 1), then
@@ -78,17 +32,17 @@ mp_rule mp_quadrature(double alpha, int n) {
   const double xm = std::abs(std::sqrt(alpha) - 1.0);
   const double xp = std::sqrt(alpha) + 1.0;
   const double h = 0.5 * (xp - xm);
-  const rule& gl = gauss_legendre(n);
+  const auto& gl = gauss_legendre(n);
   mp_rule r{Eigen::ArrayXd(n), Eigen::ArrayXd(n), Eigen::ArrayXd(n)};
   for (int k = 0; k < n; ++k) {
-    const double theta = 0.5 * std::numbers::pi * (gl.node[k] + 1.0);
+    const double theta = 0.5 * std::numbers::pi * (gl.nodes[k] + 1.0);
     const double sn = std::sin(theta);
     // x - x_- = h (1 - cos theta) = 2 h sin^2(theta/2): no cancellation near the lower edge.
     const double s2 = std::sin(0.5 * theta);
     const double x = xm + 2.0 * h * s2 * s2;
     r.x[k] = x;
     r.lambda[k] = x * x;
-    r.weight[k] = 0.5 * std::numbers::pi * gl.weight[k] * h * h * sn * sn * std::sqrt((xp + x) * (x + xm)) /
+    r.weight[k] = 0.5 * std::numbers::pi * gl.weights[k] * h * h * sn * sn * std::sqrt((xp + x) * (x + xm)) /
                   (std::numbers::pi * x);
   }
   return r;
@@ -126,62 +80,11 @@ generalization_result as_errors(const mp_rule& r, double alpha, const teacher_va
   return out;
 }
 
-// Brent's minimisation (golden section + parabolic steps) of f on [a, b].
+// Brent's minimisation of f on [a, b] (Boost.Math), to full double precision in the abscissa.
 template <class F>
-double brent_minimize(F&& f, double a, double b, double tol) {
-  constexpr double golden = 0.3819660112501051;
-  double x = a + golden * (b - a), w = x, v = x;
-  double fx = f(x), fw = fx, fv = fx;
-  double d = 0.0, e = 0.0;
-  for (int it = 0; it < 200; ++it) {
-    const double m = 0.5 * (a + b);
-    const double tol1 = tol * std::abs(x) + 1e-14, tol2 = 2.0 * tol1;
-    if (std::abs(x - m) <= tol2 - 0.5 * (b - a)) break;
-    bool golden_step = true;
-    if (std::abs(e) > tol1) {
-      double r = (x - w) * (fx - fv);
-      double q = (x - v) * (fx - fw);
-      double p = (x - v) * q - (x - w) * r;
-      q = 2.0 * (q - r);
-      if (q > 0.0) p = -p;
-      q = std::abs(q);
-      const double etemp = e;
-      e = d;
-      if (std::abs(p) < std::abs(0.5 * q * etemp) && p > q * (a - x) && p < q * (b - x)) {
-        d = p / q;
-        const double u = x + d;
-        if (u - a < tol2 || b - u < tol2) d = (m > x) ? tol1 : -tol1;
-        golden_step = false;
-      }
-    }
-    if (golden_step) {
-      e = (x >= m) ? a - x : b - x;
-      d = golden * e;
-    }
-    const double u = (std::abs(d) >= tol1) ? x + d : x + (d > 0 ? tol1 : -tol1);
-    const double fu = f(u);
-    if (fu <= fx) {
-      (u >= x ? a : b) = x;  // shrink the bracket towards the new best point
-      v = w;
-      fv = fw;
-      w = x;
-      fw = fx;
-      x = u;
-      fx = fu;
-    } else {
-      (u < x ? a : b) = u;
-      if (fu <= fw || w == x) {
-        v = w;
-        fv = fw;
-        w = u;
-        fw = fu;
-      } else if (fu <= fv || v == x || v == w) {
-        v = u;
-        fv = fu;
-      }
-    }
-  }
-  return x;
+double brent_minimize(F&& f, double a, double b) {
+  boost::uintmax_t iterations = 200;
+  return boost::math::tools::brent_find_minima(f, a, b, std::numeric_limits<double>::digits, iterations).first;
 }
 
 // Deep balanced mode ODE du/dt = D u^{2-2/D} (s - u) (notes 1.5) in v = ln u:
@@ -368,8 +271,8 @@ early_stopping_result optimal_early_stopping(const generalization_options& optio
   } else if (best == 0 || best + 1 == grid.size()) {
     out.t_star = grid[best];
   } else {
-    const double lt = brent_minimize([&](double u) { return eg(std::exp(u)); }, std::log(grid[best - 1]),
-                                     std::log(grid[best + 1]), 1e-10);
+    const double lt =
+        brent_minimize([&](double u) { return eg(std::exp(u)); }, std::log(grid[best - 1]), std::log(grid[best + 1]));
     out.t_star = std::exp(lt);
   }
   const auto e = std::isinf(out.t_star) ? asym : as_errors(r, options.alpha, v, options.init_variance, out.t_star);
@@ -654,8 +557,8 @@ early_stopping_result spiked_optimal_stopping(const spiked_options& options) {
     out.t_star = grid[static_cast<std::size_t>(best)];
   } else {
     const auto b = static_cast<std::size_t>(best);
-    out.t_star = std::exp(brent_minimize([&](double u) { return test_at(std::exp(u)); }, std::log(grid[b - 1]),
-                                         std::log(grid[b + 1]), 1e-8));
+    out.t_star = std::exp(
+        brent_minimize([&](double u) { return test_at(std::exp(u)); }, std::log(grid[b - 1]), std::log(grid[b + 1])));
   }
   const auto at = spiked_curve(options, std::span<const double>(&out.t_star, 1));
   out.test_error = at.test_error[0];

@@ -8,6 +8,7 @@
 
 #include <Eigen/Eigenvalues>
 #include <Eigen/SVD>
+#include <boost/math/tools/minima.hpp>
 
 #include "neurotheory/core/error.hpp"
 #include "neurotheory/core/random.hpp"
@@ -65,29 +66,13 @@ double horizon(const model& m, double a0, int depth) {
   return std::max(t_end, 1.0);
 }
 
-// Golden-section search for the extremum of f on [lo, hi] (sign = +1: max, -1: min).
+// The extremum of f on [lo, hi] (sign = +1: max, -1: min) by Brent's method (Boost.Math): (t, f(t)).
 template <class F>
-std::pair<double, double> golden(F&& f, double lo, double hi, double sign) {
-  const double g = 0.5 * (std::sqrt(5.0) - 1.0);
-  double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
-  double f1 = sign * f(x1), f2 = sign * f(x2);
-  for (int it = 0; it < 200 && hi - lo > 1e-10 * std::max(1.0, hi); ++it) {
-    if (f1 > f2) {
-      hi = x2;
-      x2 = x1;
-      f2 = f1;
-      x1 = hi - g * (hi - lo);
-      f1 = sign * f(x1);
-    } else {
-      lo = x1;
-      x1 = x2;
-      f1 = f2;
-      x2 = lo + g * (hi - lo);
-      f2 = sign * f(x2);
-    }
-  }
-  const double x = 0.5 * (lo + hi);
-  return {x, f(x)};
+std::pair<double, double> extremum(F&& f, double lo, double hi, double sign) {
+  boost::uintmax_t iterations = 200;
+  const auto [t, value] = boost::math::tools::brent_find_minima([&](double x) { return -sign * f(x); }, lo, hi,
+                                                                std::numeric_limits<double>::digits, iterations);
+  return {t, -sign * value};
 }
 
 Eigen::MatrixXd powered_gram(const Eigen::MatrixXd& basis_t, const Eigen::VectorXd& a, double exponent) {
@@ -244,7 +229,7 @@ illusory_result illusory_from(const model& m, int item, int feature, double a0, 
       value = y(0);
       return;
     }
-    const auto [t, v] = golden(f, grid(std::max<Eigen::Index>(k - 1, 0)), grid(k + 1), sign);
+    const auto [t, v] = extremum(f, grid(std::max<Eigen::Index>(k - 1, 0)), grid(k + 1), sign);
     time = t;
     value = v;
   };

@@ -1,5 +1,5 @@
 #pragma once
-// Small numerical helpers of the free-probability spectra: erfcx, Gauss-Legendre nodes and a
+// Small numerical helpers of the free-probability spectra: erfcx and a
 // scan-then-Brent search for the first local minimum of a function of one variable.
 #include <cmath>
 #include <limits>
@@ -18,31 +18,6 @@ inline double erfcx(double y) {
   const double u = 1.0 / (2.0 * y * y);
   const double series = 1.0 - u * (1.0 - 3.0 * u * (1.0 - 5.0 * u * (1.0 - 7.0 * u)));
   return series / (y * std::sqrt(std::numbers::pi));
-}
-
-// Gauss-Legendre nodes and weights on [-1, 1] (Newton on the three-term recurrence).
-inline std::pair<std::vector<double>, std::vector<double>> gauss_legendre(int order) {
-  std::vector<double> x(static_cast<std::size_t>(order)), w(static_cast<std::size_t>(order));
-  const double n = order;
-  for (int i = 0; i < order; ++i) {
-    double t = std::cos(std::numbers::pi * (i + 0.75) / (n + 0.5));
-    double dp = 1.0;
-    for (int it = 0; it < 100; ++it) {
-      double p0 = 1.0, p1 = t;
-      for (int k = 2; k <= order; ++k) {
-        const double p2 = ((2.0 * k - 1.0) * t * p1 - (k - 1.0) * p0) / k;
-        p0 = p1;
-        p1 = p2;
-      }
-      dp = n * (t * p1 - p0) / (t * t - 1.0);
-      const double dt = p1 / dp;
-      t -= dt;
-      if (std::abs(dt) < 1e-16) break;
-    }
-    x[static_cast<std::size_t>(i)] = t;
-    w[static_cast<std::size_t>(i)] = 2.0 / ((1.0 - t * t) * dp * dp);
-  }
-  return {x, w};
 }
 
 struct local_minimum {

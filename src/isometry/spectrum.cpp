@@ -11,6 +11,7 @@
 
 #include "neurotheory/core/activation.hpp"
 #include "neurotheory/core/error.hpp"
+#include "neurotheory/core/gaussian.hpp"
 #include "neurotheory/core/parallel.hpp"
 
 #include "free_law.hpp"
@@ -103,7 +104,7 @@ law_data build_law(const activation& act, double q, int nodes) {
     const double slope = act.dphi(1.0);
     const int half = nodes > 0 ? std::max(16, nodes / 2) : automatic_intervals(q);
     const int panels = std::max(1, half / 16);
-    const auto [gx, gw] = detail::gauss_legendre(16);
+    const auto& gl = gauss_legendre(16);
     const Eigen::Index n = 1 + static_cast<Eigen::Index>(panels) * 16;
     out.law.value.resize(n);
     out.law.weight.resize(n);
@@ -114,11 +115,11 @@ law_data build_law(const activation& act, double q, int nodes) {
     double total = 0.0;
     for (int p = 0; p < panels; ++p) {
       const double mid = -kZMax + (p + 0.5) * width;
-      for (std::size_t i = 0; i < gx.size(); ++i, ++k) {
-        const double z = mid + 0.5 * width * gx[i];
+      for (Eigen::Index i = 0; i < gl.nodes.size(); ++i, ++k) {
+        const double z = mid + 0.5 * width * gl.nodes[i];
         const double dp = act.dphi(sq * z);
         out.law.value[k] = std::max(dp * dp, std::numeric_limits<double>::min());  // underflow at large q
-        out.law.weight[k] = 0.5 * width * gw[i] * standard_normal_pdf(z);
+        out.law.weight[k] = 0.5 * width * gl.weights[i] * standard_normal_pdf(z);
         total += out.law.weight[k];
       }
     }

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/math/tools/roots.hpp>
+
 #include "neurotheory/core/error.hpp"
 #include "neurotheory/core/parallel.hpp"
 #include "neurotheory/core/random.hpp"
@@ -158,17 +160,14 @@ double benna_fusi_chain::lifetime(double synapses, double threshold) const {
   double lo = 0.0;
   double up = std::max(1.0, -std::log(target) / rates_[0]);
   while (impulse_response(up) > target) up *= 2.0;
-  // Bisection in log t once lo > 0; plain bisection until then.
-  for (int it = 0; it < 400; ++it) {
-    const double mid = lo > 0.0 ? std::sqrt(lo * up) : 0.5 * (lo + up);
-    if (impulse_response(mid) > target) {
-      lo = mid;
-    } else {
-      up = mid;
-    }
-    if (up - lo <= 1e-14 * up) break;
-  }
-  return 0.5 * (lo + up);
+  // G(lo) - target > 0 >= G(up) - target: TOMS 748 (Boost.Math) on the bracket.
+  const auto excess = [&](double t) { return impulse_response(t) - target; };
+  const double f_up = excess(up);
+  if (f_up == 0.0) return up;
+  boost::uintmax_t iterations = 400;
+  const auto [a, b] = boost::math::tools::toms748_solve(excess, lo, up, excess(lo), f_up,
+                                                        boost::math::tools::eps_tolerance<double>(50), iterations);
+  return 0.5 * (a + b);
 }
 
 benna_fusi_curve benna_fusi_memory_curve(const benna_fusi_options& options, const Eigen::ArrayXd& time, double synapses,

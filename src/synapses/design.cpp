@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include <Eigen/Dense>
+#include <boost/math/tools/minima.hpp>
 
 #include "neurotheory/core/error.hpp"
 #include "neurotheory/core/random.hpp"
@@ -45,30 +46,15 @@ markov_model build(const std::string& model, int states, double p) {
   return cascade(states, p);
 }
 
-// Golden-section maximisation of f on [a, b] (f unimodal there), to |b - a| <= tol.
+// The maximum of f on [a, b] (f unimodal there) by Brent's method (Boost.Math); counts evaluations.
 template <class F>
-double golden_max(F&& f, double a, double b, double tol, int* evaluations) {
-  const double g = 0.5 * (std::sqrt(5.0) - 1.0);
-  double c = b - g * (b - a), d = a + g * (b - a);
-  double fc = f(c), fd = f(d);
-  *evaluations += 2;
-  for (int it = 0; it < 200 && std::abs(b - a) > tol; ++it) {
-    if (fc >= fd) {
-      b = d;
-      d = c;
-      fd = fc;
-      c = b - g * (b - a);
-      fc = f(c);
-    } else {
-      a = c;
-      c = d;
-      fc = fd;
-      d = a + g * (b - a);
-      fd = f(d);
-    }
-    ++*evaluations;
-  }
-  return fc >= fd ? c : d;
+double brent_max(F&& f, double a, double b, int* evaluations) {
+  boost::uintmax_t iterations = 200;
+  const double x = boost::math::tools::brent_find_minima([&](double p) { return -f(p); }, a, b,
+                                                         std::numeric_limits<double>::digits, iterations)
+                       .first;
+  *evaluations += static_cast<int>(iterations);
+  return x;
 }
 
 }  // namespace
@@ -160,7 +146,7 @@ design_result design(const design_options& options) {
   if (values[best] > 0.0 || (!want_lifetime && std::isfinite(values[best]))) {
     const double lo = grid[best == 0 ? 0 : best - 1];
     const double hi = grid[std::min(best + 1, grid.size() - 1)];
-    const double refined = golden_max(objective, lo, hi, 1e-10 * std::max(1.0, std::abs(log_best)), &res.evaluations);
+    const double refined = brent_max(objective, lo, hi, &res.evaluations);
     if (objective(refined) >= values[best]) log_best = refined;
     ++res.evaluations;
   }

@@ -12,6 +12,7 @@
 #include <Eigen/Dense>
 #include <Eigen/Eigenvalues>
 #include <Eigen/SVD>
+#include <boost/math/tools/roots.hpp>
 
 #include "neurotheory/core/error.hpp"
 
@@ -112,59 +113,14 @@ struct curve_evaluator {
   }
 };
 
-// Brent's method (Brent 1973, ch. 4) for f(lo) > 0 >= f(hi).
+// The root of f in [lo, hi] with f(lo) > 0 >= f(hi): TOMS 748 (Boost.Math), to ~4 ulp.
 template <class F>
-double brent_root(F f, double lo, double hi, double flo, double fhi) {
-  double a = lo, b = hi, fa = flo, fb = fhi, c = a, fc = fa, d = b - a, e = d;
-  for (int it = 0; it < 200; ++it) {
-    if ((fb > 0) == (fc > 0)) {
-      c = a;
-      fc = fa;
-      d = e = b - a;
-    }
-    if (std::abs(fc) < std::abs(fb)) {
-      a = b;
-      b = c;
-      c = a;
-      fa = fb;
-      fb = fc;
-      fc = fa;
-    }
-    const double tol = 2.0 * std::numeric_limits<double>::epsilon() * std::abs(b) + 1e-300;
-    const double m = 0.5 * (c - b);
-    if (std::abs(m) <= std::max(tol, 1e-13 * std::abs(b)) || fb == 0.0) return b;
-    if (std::abs(e) >= tol && std::abs(fa) > std::abs(fb)) {
-      double pp, qq;
-      const double s = fb / fa;
-      if (a == c) {
-        pp = 2.0 * m * s;
-        qq = 1.0 - s;
-      } else {
-        const double q1 = fa / fc, r1 = fb / fc;
-        pp = s * (2.0 * m * q1 * (q1 - r1) - (b - a) * (r1 - 1.0));
-        qq = (q1 - 1.0) * (r1 - 1.0) * (s - 1.0);
-      }
-      if (pp > 0)
-        qq = -qq;
-      else
-        pp = -pp;
-      if (2.0 * pp < std::min(3.0 * m * qq - std::abs(tol * qq), std::abs(e * qq))) {
-        e = d;
-        d = pp / qq;
-      } else {
-        d = m;
-        e = d;
-      }
-    } else {
-      d = m;
-      e = d;
-    }
-    a = b;
-    fa = fb;
-    b += std::abs(d) > tol ? d : (m > 0 ? tol : -tol);
-    fb = f(b);
-  }
-  return b;
+double bracketed_root(F f, double lo, double hi, double flo, double fhi) {
+  if (fhi == 0.0) return hi;
+  boost::uintmax_t iterations = 200;
+  const auto [a, b] =
+      boost::math::tools::toms748_solve(f, lo, hi, flo, fhi, boost::math::tools::eps_tolerance<double>(50), iterations);
+  return 0.5 * (a + b);
 }
 
 }  // namespace
@@ -372,7 +328,7 @@ double lifetime(const markov_model& model, double N, double r, double threshold)
   while (true) {
     if (!std::isfinite(hi)) return std::numeric_limits<double>::infinity();
     const double fhi = excess(hi);
-    if (!(fhi > 0.0)) return brent_root(excess, lo, hi, flo, fhi);
+    if (!(fhi > 0.0)) return bracketed_root(excess, lo, hi, flo, fhi);
     lo = hi;
     flo = fhi;
     hi *= 1.5;

@@ -23,6 +23,15 @@ struct gauss_hermite_rule {
 // order (thread safe). order in [1, 4096].
 const gauss_hermite_rule& gauss_hermite(int order);
 
+// Gauss-Legendre nodes and weights on [-1, 1]: int_{-1}^{1} f(x) dx ~= sum_k w_k f(x_k), exact for
+// polynomials of degree 2 order - 1. Newton on the Legendre three-term recurrence (O(order^2)),
+// exactly symmetric; cached per order (thread safe). order in [1, 20000].
+struct gauss_legendre_rule {
+  Eigen::ArrayXd nodes;    // ascending
+  Eigen::ArrayXd weights;  // positive, sum 2
+};
+const gauss_legendre_rule& gauss_legendre(int order);
+
 // Either an explicit Gauss-Hermite order, or (order = 0, the default) an automatic rule: a
 // trapezoid rule on a uniform z grid whose spacing shrinks like 1/sqrt(q), spectrally accurate
 // (~1e-13) for analytic activations at any q, where Gauss-Hermite would need ~100 q nodes.

@@ -43,6 +43,24 @@ TEST(GaussHermite, HighOrdersStayFinite) {
   EXPECT_THROW((quadrature_options{1, true}.validate()), nt::invalid_argument);
 }
 
+TEST(GaussLegendre, IntegratesPolynomialsAndSmoothFunctions) {
+  for (int n : {1, 2, 5, 16, 64, 256}) {
+    const auto& rule = nt::gauss_legendre(n);
+    ASSERT_EQ(rule.nodes.size(), n);
+    EXPECT_TRUE((rule.weights > 0).all()) << n;
+    // Exact for degree <= 2n - 1: int_{-1}^{1} x^{2k} dx = 2 / (2k + 1), odd powers vanish.
+    for (int k = 0; 2 * k <= std::min(2 * n - 1, 40); ++k) {
+      EXPECT_NEAR((rule.weights * rule.nodes.pow(2 * k)).sum(), 2.0 / (2 * k + 1), 1e-13) << n << " " << k;
+      EXPECT_NEAR((rule.weights * rule.nodes.pow(2 * k + 1)).sum(), 0.0, 1e-14) << n << " " << k;
+    }
+  }
+  // Spectral convergence for an analytic integrand: int_{-1}^{1} e^x dx = e - 1/e.
+  const auto& rule = nt::gauss_legendre(2000);
+  EXPECT_NEAR((rule.weights * rule.nodes.exp()).sum(), std::exp(1.0) - std::exp(-1.0), 1e-12);
+  EXPECT_THROW((void)nt::gauss_legendre(0), nt::invalid_argument);
+  EXPECT_THROW((void)nt::gauss_legendre(20001), nt::invalid_argument);
+}
+
 // Independent closed forms: E[cos(sqrt(q) z)] = e^{-q/2}; for a pair,
 // E[cos u1 cos u2] = (e^{-(q1+q2-2q12)/2} + e^{-(q1+q2+2q12)/2}) / 2.
 TEST(GaussianExpectation, MatchesCharacteristicFunction) {
